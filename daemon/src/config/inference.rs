@@ -1,0 +1,150 @@
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use super::{ConfigError, Validate, err};
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Accelerator {
+    #[default]
+    Cpu,
+    Gpu,
+    /// GPU when the runtime finds one, otherwise CPU.
+    Auto,
+}
+
+/// What to do when `accelerator = "gpu"` and no GPU adapter exists.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum GpuFallback {
+    /// Log a warning and run on the CPU.
+    #[default]
+    Cpu,
+    /// Refuse to start.
+    Fail,
+}
+
+/// `[runtime]`: the LiteRT runtime library and how it runs the models.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct RuntimeConfig {
+    /// Path of libLiteRt.so (pinned version, sha256-checked at start).
+    pub library: PathBuf,
+    /// Check the library's sha256 against the pinned one at start.
+    pub verify_sha256: bool,
+    pub accelerator: Accelerator,
+    pub gpu_fallback: GpuFallback,
+    /// XNNPACK CPU threads per model.
+    pub threads: u32,
+}
+
+impl Default for RuntimeConfig {
+    fn default() -> Self {
+        Self {
+            library: PathBuf::from("runtime/libLiteRt.so"),
+            verify_sha256: true,
+            accelerator: Accelerator::Cpu,
+            gpu_fallback: GpuFallback::Cpu,
+            threads: 2,
+        }
+    }
+}
+
+impl Validate for RuntimeConfig {
+    fn validate(&self, path: &str, errors: &mut Vec<ConfigError>) {
+        if self.threads == 0 || self.threads > 64 {
+            err(errors, path, "threads", format!("must be between 1 and 64, got {}", self.threads));
+        }
+    }
+}
+
+/// `[models]`: which models from the manifest (models/manifest.toml) to run.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ModelsConfig {
+    /// Directory holding the fetched model files (`proctord models fetch`).
+    pub dir: PathBuf,
+    /// Manifest listing every model with its sha256.
+    pub manifest: PathBuf,
+    /// Manifest name of the face detector.
+    pub face: String,
+    /// Manifest name of the object detector; empty disables object detection.
+    pub objects: String,
+}
+
+impl Default for ModelsConfig {
+    fn default() -> Self {
+        Self {
+            dir: PathBuf::from("models/cache"),
+            manifest: PathBuf::from("models/manifest.toml"),
+            face: "blazeface_128x128_quant".into(),
+            objects: "ssd_mobilenet_v1_quant".into(),
+        }
+    }
+}
+
+impl Validate for ModelsConfig {
+    fn validate(&self, path: &str, errors: &mut Vec<ConfigError>) {
+        if self.face.is_empty() {
+            err(errors, path, "face", "must name a face model from the manifest");
+        }
+    }
+}
+
+/// `[detection]`: thresholds and rates of the detectors.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct DetectionConfig {
+    /// Minimum face score (0..1).
+    pub face_score: f32,
+    /// IoU above which overlapping face candidates are merged.
+    pub face_nms_iou: f32,
+    /// Minimum score per proctoring class (0..1).
+    pub phone_score: f32,
+    pub notes_score: f32,
+    pub device_score: f32,
+    pub person_score: f32,
+    /// Run object detection on every Nth analysed frame (1 = every frame).
+    pub objects_every_n_frames: u32,
+    /// Analyse at most this many frames per second (0 = as many as inference keeps up with).
+    pub max_analysis_fps: f32,
+}
+
+impl Default for DetectionConfig {
+    fn default() -> Self {
+        Self {
+            face_score: 0.6,
+            face_nms_iou: 0.3,
+            phone_score: 0.4,
+            notes_score: 0.4,
+            device_score: 0.5,
+            person_score: 0.5,
+            objects_every_n_frames: 3,
+            max_analysis_fps: 10.0,
+        }
+    }
+}
+
+impl Validate for DetectionConfig {
+    fn validate(&self, path: &str, errors: &mut Vec<ConfigError>) {
+        for (key, v) in [
+            ("face_score", self.face_score),
+            ("face_nms_iou", self.face_nms_iou),
+            ("phone_score", self.phone_score),
+            ("notes_score", self.notes_score),
+            ("device_score", self.device_score),
+            ("person_score", self.person_score),
+        ] {
+            if !(0.0..=1.0).contains(&v) {
+                err(errors, path, key, format!("must be between 0 and 1, got {v}"));
+            }
+        }
+        if self.objects_every_n_frames == 0 {
+            err(errors, path, "objects_every_n_frames", "must be at least 1");
+        }
+        if !(self.max_analysis_fps >= 0.0 && self.max_analysis_fps <= 120.0) {
+            err(errors, path, "max_analysis_fps", "must be between 0 and 120");
+        }
+    }
+}

@@ -1,0 +1,70 @@
+use serde::{Deserialize, Serialize};
+
+use super::{ConfigError, Validate, err};
+
+/// `[rules]`: when a condition becomes an event. Times are seconds of frame time.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct RulesConfig {
+    /// No face for more than this → `no_face`.
+    pub no_face_after_s: f64,
+    /// Face turned away (or a person with no frontal face) for more than this → `looking_away`.
+    pub looking_away_after_s: f64,
+    /// |yaw| above this counts as turned away.
+    pub max_yaw_deg: f32,
+    /// |pitch| above this counts as turned away.
+    pub max_pitch_deg: f32,
+    /// Two or more faces held longer than this → `multiple_faces`.
+    pub multiple_faces_after_s: f64,
+    /// An object event starts when its class is seen in at least `object_min_hits` of the
+    /// last `object_window` frames on which object detection ran.
+    pub object_min_hits: u32,
+    pub object_window: u32,
+    /// No frames for more than this → `camera_lost` (not charged to the candidate).
+    pub camera_lost_after_s: f64,
+    /// A condition must be clear this long before its event ends (stops flapping).
+    pub clear_after_s: f64,
+}
+
+impl Default for RulesConfig {
+    fn default() -> Self {
+        Self {
+            no_face_after_s: 10.0,
+            looking_away_after_s: 5.0,
+            max_yaw_deg: 30.0,
+            max_pitch_deg: 25.0,
+            multiple_faces_after_s: 1.0,
+            object_min_hits: 3,
+            object_window: 5,
+            camera_lost_after_s: 2.0,
+            clear_after_s: 1.0,
+        }
+    }
+}
+
+impl Validate for RulesConfig {
+    fn validate(&self, path: &str, errors: &mut Vec<ConfigError>) {
+        for (key, v) in [
+            ("no_face_after_s", self.no_face_after_s),
+            ("looking_away_after_s", self.looking_away_after_s),
+            ("multiple_faces_after_s", self.multiple_faces_after_s),
+            ("camera_lost_after_s", self.camera_lost_after_s),
+            ("clear_after_s", self.clear_after_s),
+        ] {
+            if !(v.is_finite() && v >= 0.0) {
+                err(errors, path, key, format!("must be a number of seconds >= 0, got {v}"));
+            }
+        }
+        for (key, v) in [("max_yaw_deg", self.max_yaw_deg), ("max_pitch_deg", self.max_pitch_deg)] {
+            if !(v > 0.0 && v < 90.0) {
+                err(errors, path, key, format!("must be between 0 and 90 degrees, got {v}"));
+            }
+        }
+        if self.object_window == 0 {
+            err(errors, path, "object_window", "must be at least 1");
+        }
+        if self.object_min_hits == 0 || self.object_min_hits > self.object_window {
+            err(errors, path, "object_min_hits", format!("must be between 1 and object_window ({})", self.object_window));
+        }
+    }
+}

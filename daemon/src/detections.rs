@@ -1,0 +1,135 @@
+//! What the models saw in one frame. Produced by `inference`, consumed by `rules`.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// Axis-aligned box, normalised to 0..1 of the image width/height.
+/// Serialised as `[x0, y0, x1, y1]`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(from = "[f32; 4]", into = "[f32; 4]")]
+pub struct BBox {
+    pub x0: f32,
+    pub y0: f32,
+    pub x1: f32,
+    pub y1: f32,
+}
+
+impl From<[f32; 4]> for BBox {
+    fn from(v: [f32; 4]) -> Self {
+        Self { x0: v[0], y0: v[1], x1: v[2], y1: v[3] }
+    }
+}
+
+impl From<BBox> for [f32; 4] {
+    fn from(b: BBox) -> Self {
+        [b.x0, b.y0, b.x1, b.y1]
+    }
+}
+
+impl BBox {
+    pub fn width(&self) -> f32 {
+        (self.x1 - self.x0).max(0.0)
+    }
+    pub fn height(&self) -> f32 {
+        (self.y1 - self.y0).max(0.0)
+    }
+    pub fn area(&self) -> f32 {
+        self.width() * self.height()
+    }
+    /// Intersection over union; 0 when either box is empty.
+    pub fn iou(&self, other: &BBox) -> f32 {
+        let ix = (self.x1.min(other.x1) - self.x0.max(other.x0)).max(0.0);
+        let iy = (self.y1.min(other.y1) - self.y0.max(other.y0)).max(0.0);
+        let inter = ix * iy;
+        let union = self.area() + other.area() - inter;
+        if union <= 0.0 { 0.0 } else { inter / union }
+    }
+    pub fn clamped(self) -> BBox {
+        BBox { x0: self.x0.clamp(0.0, 1.0), y0: self.y0.clamp(0.0, 1.0), x1: self.x1.clamp(0.0, 1.0), y1: self.y1.clamp(0.0, 1.0) }
+    }
+}
+
+/// A detected face with its head pose estimate.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Face {
+    pub score: f32,
+    #[serde(rename = "box")]
+    pub bbox: BBox,
+    /// Right eye, left eye, nose tip, mouth centre, right ear tragion, left ear tragion
+    /// (normalised x, y), in BlazeFace's order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keypoints: Vec<[f32; 2]>,
+    /// Positive = head turned to the image's right. 0 = facing the camera.
+    pub yaw_deg: f32,
+    /// Positive = head tilted down. 0 = facing the camera.
+    pub pitch_deg: f32,
+}
+
+/// The proctoring classes a COCO label maps to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum ObjectClass {
+    Phone,
+    Notes,
+    Device,
+    Person,
+}
+
+impl ObjectClass {
+    pub const ALL: [ObjectClass; 4] = [ObjectClass::Phone, ObjectClass::Notes, ObjectClass::Device, ObjectClass::Person];
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ObjectClass::Phone => "phone",
+            ObjectClass::Notes => "notes",
+            ObjectClass::Device => "device",
+            ObjectClass::Person => "person",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DetectedObject {
+    pub class: ObjectClass,
+    /// The model's own label, e.g. "cell phone".
+    pub label: String,
+    pub score: f32,
+    #[serde(rename = "box")]
+    pub bbox: BBox,
+}
+
+/// Milliseconds spent per stage on one frame.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct InferenceTimes {
+    pub face_ms: f32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub objects_ms: Option<f32>,
+    pub total_ms: f32,
+}
+
+/// Everything seen in one analysed frame.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Detections {
+    pub frame_seq: u64,
+    /// Frame time since the start of the source (see `Frame::pts`).
+    #[serde(with = "duration_secs")]
+    pub at: Duration,
+    pub faces: Vec<Face>,
+    /// `None` when object detection did not run on this frame (it may run at a lower
+    /// rate than face detection); `Some(vec![])` when it ran and found nothing.
+    pub objects: Option<Vec<DetectedObject>>,
+    pub inference_ms: InferenceTimes,
+}
+
+/// Serialises a Duration as fractional seconds.
+pub mod duration_secs {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::time::Duration;
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(d.as_secs_f64())
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        let v = f64::deserialize(d)?;
+        Ok(Duration::from_secs_f64(v.max(0.0)))
+    }
+}

@@ -1,0 +1,9 @@
+//! proctord: exam-kiosk proctoring daemon.
+//!
+//! One-way pipeline: capture → inference → rules → store/outbox → publish;
+//! recording takes every frame; web and report only read.
+
+pub mod config;
+pub mod detections;
+pub mod event;
+pub mod frame;
