@@ -26,7 +26,7 @@ pub enum PixelFormatPref {
 
 /// `[capture]`: where frames come from.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct CaptureConfig {
     pub source: CaptureSource,
     /// V4L2 device path, e.g. /dev/video0 or /dev/v4l/by-id/usb-...-video-index0.

@@ -27,7 +27,7 @@ pub enum GpuFallback {
 
 /// `[runtime]`: the LiteRT runtime library and how it runs the models.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct RuntimeConfig {
     /// Path of libLiteRt.so (pinned version, sha256-checked at start).
     pub library: PathBuf,
@@ -61,7 +61,7 @@ impl Validate for RuntimeConfig {
 
 /// `[models]`: which models from the manifest (models/manifest.toml) to run.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct ModelsConfig {
     /// Directory holding the fetched model files (`proctord models fetch`).
     pub dir: PathBuf,
@@ -94,7 +94,7 @@ impl Validate for ModelsConfig {
 
 /// `[detection]`: thresholds and rates of the detectors.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct DetectionConfig {
     /// Minimum face score (0..1).
     pub face_score: f32,

@@ -6,7 +6,7 @@ use super::{ConfigError, Validate, err};
 
 /// `[kiosk]`: who this kiosk is and where it keeps its state.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct KioskConfig {
     /// Test centre identifier, used in MQTT topics.
     pub site: String,

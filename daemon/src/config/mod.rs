@@ -135,6 +135,9 @@ impl Validate for Config {
     }
 }
 
+/// Strictness comes from serde_ignored rather than `deny_unknown_fields`, which would stop
+/// at the first unknown key; this way every unknown key is reported with its path.
+///
 /// Deserialises one section on its own so that a type error in one section does not hide
 /// the problems of the others; unknown keys are collected with their full path.
 fn section<T: DeserializeOwned + Default>(table: &toml::Table, name: &str, out: &mut T, errors: &mut Vec<ConfigError>) {

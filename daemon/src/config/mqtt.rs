@@ -7,7 +7,7 @@ use super::{ConfigError, Validate, err};
 /// `[mqtt]`: publishing to the central office's broker.
 /// Topics: `proctord/<site>/<kiosk_id>/{status,events,sessions,reports,health}`.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct MqttConfig {
     pub enabled: bool,
     pub host: String,

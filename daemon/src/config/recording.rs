@@ -4,7 +4,7 @@ use super::{ConfigError, Validate, err};
 
 /// `[recording]`: H.264 recording of the camera through GStreamer.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct RecordingConfig {
     pub enabled: bool,
     /// GStreamer encoder element; "auto" picks the first available of

@@ -4,7 +4,7 @@ use super::{ConfigError, Validate, err};
 
 /// `[rules]`: when a condition becomes an event. Times are seconds of frame time.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct RulesConfig {
     /// No face for more than this → `no_face`.
     pub no_face_after_s: f64,

@@ -7,7 +7,7 @@ use crate::event::EventKind;
 
 /// One line of the published deduction table.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct Deduction {
     /// Points per occurrence of the event.
     pub per_event: f64,
@@ -26,7 +26,7 @@ impl Default for Deduction {
 /// `[scoring]`: integrity score = 100 − deductions, floor 0.
 /// Kiosk faults (`camera_lost`, `recording_stopped`) are never deducted.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct ScoringConfig {
     /// Per event kind (`no_face`, `looking_away`, `multiple_faces`, `phone_detected`,
     /// `notes_detected`, `device_detected`, `logged`).

@@ -4,7 +4,7 @@ use super::{ConfigError, Validate, err};
 
 /// `[web]`: the local status page and REST API.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct WebConfig {
     pub enabled: bool,
     /// Address and port to listen on.
