@@ -7,3 +7,4 @@ pub mod config;
 pub mod detections;
 pub mod event;
 pub mod frame;
+pub mod session;
