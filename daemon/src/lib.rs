@@ -7,4 +7,5 @@ pub mod config;
 pub mod detections;
 pub mod event;
 pub mod frame;
+pub mod inference;
 pub mod session;
