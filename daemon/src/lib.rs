@@ -9,3 +9,4 @@ pub mod event;
 pub mod frame;
 pub mod inference;
 pub mod session;
+pub mod store;

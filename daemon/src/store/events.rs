@@ -1,0 +1,54 @@
+//! Proctoring events, stored per session in the order they were appended, and queued
+//! for the `events` topic in the same transaction.
+
+use sled::Transactional;
+use sled::transaction::ConflictableTransactionError::Abort;
+use uuid::Uuid;
+
+use super::keys::{event_key, owner_prefix};
+use super::outbox::enqueue_in;
+use super::{Store, StoreError};
+use crate::event::ProctorEvent;
+
+impl Store {
+    /// Stores an event under its session (or with the kiosk events when it has none)
+    /// and queues it for publishing, atomically; returns its sequence.
+    pub fn append_event(&self, event: &ProctorEvent) -> Result<u64, StoreError> {
+        let json = serde_json::to_vec(event).expect("a ProctorEvent always serialises");
+        let seq = self.next_seq()?;
+        let key = event_key(event.session_id, seq);
+        (&self.sessions, &self.events, &self.outbox_tree)
+            .transaction(|(sessions, events, outbox)| {
+                if let Some(id) = event.session_id
+                    && sessions.get(id.as_bytes())?.is_none()
+                {
+                    return Err(Abort(StoreError::SessionNotFound(id)));
+                }
+                events.insert(&key, json.as_slice())?;
+                enqueue_in(outbox, seq, "events", &json)?;
+                Ok(())
+            })
+            .map_err(|e| self.transaction_error(e))?;
+        self.flush()?;
+        self.outbox.wake();
+        Ok(seq)
+    }
+
+    /// A session's events in the order they were appended.
+    pub fn events_for(&self, session_id: Uuid) -> Result<Vec<ProctorEvent>, StoreError> {
+        self.events_of(Some(session_id))
+    }
+
+    /// Events outside any session (camera lost before a session started, and so on).
+    pub fn kiosk_events(&self) -> Result<Vec<ProctorEvent>, StoreError> {
+        self.events_of(None)
+    }
+
+    fn events_of(&self, session_id: Option<Uuid>) -> Result<Vec<ProctorEvent>, StoreError> {
+        self.events
+            .scan_prefix(owner_prefix(session_id))
+            .values()
+            .map(|bytes| self.decode("event", &bytes.map_err(|e| self.error(e))?))
+            .collect()
+    }
+}

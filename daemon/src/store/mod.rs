@@ -1,0 +1,180 @@
+//! The kiosk's durable state: sessions, events, recording segments and the MQTT outbox,
+//! in one sled database under `[kiosk] state_dir`.
+//!
+//! # On-disk layout
+//!
+//! All integers in keys are big-endian so that byte order is numeric order. A session
+//! id is stored as its 16 raw bytes; ids are UUIDv7, so sessions sort by start time.
+//! "Owner" below is a session id, or the nil UUID for the kiosk's own records (events
+//! and segments outside any session).
+//!
+//! | tree             | key                                   | value                          |
+//! |------------------|---------------------------------------|--------------------------------|
+//! | `meta`           | `"schema_version"`                    | u32 big-endian                 |
+//! | `sessions`       | session id (16 bytes)                 | [`Session`] as JSON            |
+//! | `active_session` | `"active"`                            | session id (16 bytes)          |
+//! | `events`         | owner (16 bytes) ++ seq (u64)         | [`ProctorEvent`] as JSON       |
+//! | `segments`       | owner (16 bytes) ++ file path bytes   | [`SegmentRecord`] as JSON      |
+//! | `outbox`         | seq (u64)                             | see [`outbox`]                 |
+//!
+//! Sequences come from sled's `generate_id`: monotonic across restarts and crashes,
+//! with gaps. An event and its outbox item share one sequence, so a session's events
+//! read back in the order they were appended.
+//!
+//! # Invariants
+//!
+//! - A write that returned `Ok` has been flushed to disk: every public write method
+//!   flushes before returning.
+//! - A record and the outbox item announcing it are written in one transaction: an
+//!   event or a session change is never stored without being queued for the broker,
+//!   nor queued without being stored.
+//! - At most one session is active (`active_session` holds at most one id) and the
+//!   active session has no `ended_at`.
+//! - An event or segment that names a session names one that exists.
+//! - The schema version is written when the store is created; a store with a newer
+//!   version than this build understands is refused rather than misread.
+//!
+//! # When data may be deleted
+//!
+//! - An outbox item: only by [`Outbox::ack`], after the broker's PUBACK.
+//! - A segment record: by [`Store::remove_segment`], after recording's retention has
+//!   deleted the file (a record never points at a file that retention still keeps
+//!   unrecorded, and a crash between the two leaves a record for a missing file, which
+//!   retention removes on its next pass).
+//! - Sessions and events: never by proctord itself; they are the exam's evidence.
+//!   Wiping a kiosk means deleting the whole `state_dir` while proctord is stopped.
+
+mod error;
+mod events;
+mod keys;
+pub mod outbox;
+mod segments;
+mod sessions;
+
+pub use error::StoreError;
+pub use outbox::{OUTBOX_TOPICS, Outbox, OutboxItem};
+pub use segments::SegmentRecord;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use sled::transaction::TransactionError;
+
+#[cfg(doc)]
+use crate::{event::ProctorEvent, session::Session};
+
+/// The schema this build writes and understands.
+pub const SCHEMA_VERSION: u32 = 1;
+
+const SCHEMA_VERSION_KEY: &[u8] = b"schema_version";
+
+/// A handle on the open store; cheap to clone (all clones share one database).
+#[derive(Clone)]
+pub struct Store {
+    db: sled::Db,
+    sessions: sled::Tree,
+    active_session: sled::Tree,
+    events: sled::Tree,
+    segments: sled::Tree,
+    outbox_tree: sled::Tree,
+    outbox: Outbox,
+    dir: Arc<PathBuf>,
+}
+
+impl Store {
+    /// Opens the store in `dir`, creating it if needed. Fails if another process has it
+    /// open or if it was written by a newer proctord.
+    pub fn open(dir: impl AsRef<Path>) -> Result<Store, StoreError> {
+        let dir = dir.as_ref().to_path_buf();
+        std::fs::create_dir_all(&dir).map_err(|e| StoreError::from_io(dir.clone(), e))?;
+        let db = sled::Config::new()
+            .path(&dir)
+            .open()
+            .map_err(|e| StoreError::from_sled(&dir, e))?;
+        let tree = |name: &str| {
+            db.open_tree(name)
+                .map_err(|e| StoreError::from_sled(&dir, e))
+        };
+        let meta = tree("meta")?;
+        check_schema(&db, &meta, &dir)?;
+        let (sessions, active_session, events, segments, outbox_tree) = (
+            tree("sessions")?,
+            tree("active_session")?,
+            tree("events")?,
+            tree("segments")?,
+            tree("outbox")?,
+        );
+        let dir = Arc::new(dir);
+        Ok(Store {
+            outbox: Outbox::new(db.clone(), outbox_tree.clone(), dir.clone()),
+            sessions,
+            active_session,
+            events,
+            segments,
+            outbox_tree,
+            db,
+            dir,
+        })
+    }
+
+    /// The directory the store lives in.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// What is still to be published.
+    pub fn outbox(&self) -> &Outbox {
+        &self.outbox
+    }
+
+    fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush().map(drop).map_err(|e| self.error(e))
+    }
+
+    fn next_seq(&self) -> Result<u64, StoreError> {
+        self.db.generate_id().map_err(|e| self.error(e))
+    }
+
+    fn error(&self, e: sled::Error) -> StoreError {
+        StoreError::from_sled(&self.dir, e)
+    }
+
+    fn transaction_error(&self, e: TransactionError<StoreError>) -> StoreError {
+        match e {
+            TransactionError::Abort(e) => e,
+            TransactionError::Storage(e) => self.error(e),
+        }
+    }
+
+    fn decode<T: serde::de::DeserializeOwned>(
+        &self,
+        what: &str,
+        bytes: &[u8],
+    ) -> Result<T, StoreError> {
+        serde_json::from_slice(bytes).map_err(|e| StoreError::undecodable(&self.dir, what, e))
+    }
+}
+
+fn check_schema(db: &sled::Db, meta: &sled::Tree, dir: &Path) -> Result<(), StoreError> {
+    let sled_error = |e| StoreError::from_sled(dir, e);
+    match meta.get(SCHEMA_VERSION_KEY).map_err(sled_error)? {
+        Some(bytes) => {
+            let found = <[u8; 4]>::try_from(bytes.as_ref())
+                .map(u32::from_be_bytes)
+                .map_err(|_| StoreError::undecodable(dir, "schema version", "not 4 bytes"))?;
+            if found > SCHEMA_VERSION {
+                return Err(StoreError::SchemaTooNew {
+                    dir: dir.to_path_buf(),
+                    found,
+                    supported: SCHEMA_VERSION,
+                });
+            }
+            Ok(())
+        }
+        None => {
+            meta.insert(SCHEMA_VERSION_KEY, &SCHEMA_VERSION.to_be_bytes())
+                .map_err(sled_error)?;
+            db.flush().map(drop).map_err(sled_error)
+        }
+    }
+}

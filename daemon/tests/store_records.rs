@@ -1,0 +1,350 @@
+//! Sessions, events and segment records in the sled store.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use chrono::{TimeZone, Utc};
+use proctord::event::{EventDetails, EventKind, Phase, ProctorEvent};
+use proctord::store::{SCHEMA_VERSION, SegmentRecord, Store, StoreError};
+use uuid::Uuid;
+
+fn event(session_id: Option<Uuid>, kind: EventKind, phase: Phase) -> ProctorEvent {
+    ProctorEvent {
+        id: Uuid::now_v7(),
+        session_id,
+        kind,
+        phase,
+        started_at: Utc::now(),
+        ended_at: None,
+        duration_s: None,
+        started_at_s: 1.5,
+        ended_at_s: None,
+        details: EventDetails::default(),
+    }
+}
+
+fn segment(session_id: Option<Uuid>, name: &str, minute: u32) -> SegmentRecord {
+    SegmentRecord {
+        session_id,
+        path: PathBuf::from(format!("/var/lib/proctord/recordings/{name}.mp4")),
+        started_at: Utc.with_ymd_and_hms(2026, 3, 1, 9, minute, 0).unwrap(),
+        duration_s: 60.0,
+        sha256: "ab".repeat(32),
+        bytes: 7_500_000,
+    }
+}
+
+#[test]
+fn a_second_session_cannot_start_while_one_is_active() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let first = store
+        .start_session("Ada Lovelace", Some("MATH-101"), None)
+        .unwrap();
+
+    let error = store
+        .start_session("Charles Babbage", None, None)
+        .unwrap_err();
+
+    assert!(
+        matches!(error, StoreError::SessionAlreadyActive { active } if active == first.id),
+        "{error:?}"
+    );
+    assert_eq!(store.list_sessions().unwrap(), vec![first]);
+}
+
+#[test]
+fn ending_the_active_session_frees_the_kiosk_and_keeps_the_session_with_its_end_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let first = store
+        .start_session("Ada Lovelace", Some("MATH-101"), Some("left-handed"))
+        .unwrap();
+    assert_eq!(store.active_session().unwrap(), Some(first.clone()));
+
+    let ended = store.end_session(first.id).unwrap();
+
+    assert!(ended.ended_at.is_some_and(|end| end >= first.started_at));
+    assert_eq!(store.active_session().unwrap(), None);
+    assert_eq!(store.session(first.id).unwrap(), Some(ended.clone()));
+    let second = store.start_session("Charles Babbage", None, None).unwrap();
+    assert_eq!(store.list_sessions().unwrap(), vec![ended, second]);
+}
+
+#[test]
+fn ending_a_session_twice_or_one_that_does_not_exist_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let session = store.start_session("Ada Lovelace", None, None).unwrap();
+    store.end_session(session.id).unwrap();
+
+    assert!(
+        matches!(store.end_session(session.id), Err(StoreError::SessionAlreadyEnded(id)) if id == session.id)
+    );
+    let unknown = Uuid::now_v7();
+    assert!(
+        matches!(store.end_session(unknown), Err(StoreError::SessionNotFound(id)) if id == unknown)
+    );
+}
+
+#[test]
+fn session_starts_and_ends_are_queued_for_the_sessions_topic() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let started = store.start_session("Ada Lovelace", None, None).unwrap();
+    let ended = store.end_session(started.id).unwrap();
+
+    let queued = store.outbox().peek_batch(10).unwrap();
+
+    assert_eq!(
+        queued
+            .iter()
+            .map(|i| i.topic_suffix.as_str())
+            .collect::<Vec<_>>(),
+        ["sessions", "sessions"]
+    );
+    assert_eq!(
+        serde_json::from_slice::<proctord::session::Session>(&queued[0].payload).unwrap(),
+        started
+    );
+    assert_eq!(
+        serde_json::from_slice::<proctord::session::Session>(&queued[1].payload).unwrap(),
+        ended
+    );
+}
+
+#[test]
+fn events_read_back_per_session_in_append_order_with_kiosk_events_kept_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let kiosk_event = event(None, EventKind::CameraLost, Phase::Start);
+    store.append_event(&kiosk_event).unwrap();
+    let session = store.start_session("Ada Lovelace", None, None).unwrap();
+    // More than 256 events, so that ordering must hold across a sequence byte boundary.
+    let session_events: Vec<_> = (0..300)
+        .map(|i| {
+            event(
+                Some(session.id),
+                if i % 2 == 0 {
+                    EventKind::NoFace
+                } else {
+                    EventKind::PhoneDetected
+                },
+                Phase::Start,
+            )
+        })
+        .collect();
+    for e in &session_events {
+        store.append_event(e).unwrap();
+    }
+
+    assert_eq!(store.events_for(session.id).unwrap(), session_events);
+    assert_eq!(store.kiosk_events().unwrap(), vec![kiosk_event]);
+    assert_eq!(store.events_for(Uuid::now_v7()).unwrap(), vec![]);
+}
+
+#[test]
+fn an_appended_event_is_queued_for_the_events_topic_with_the_same_content() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let appended = event(None, EventKind::CameraLost, Phase::End);
+
+    let seq = store.append_event(&appended).unwrap();
+
+    let queued = store.outbox().peek_batch(10).unwrap();
+    assert_eq!(queued.len(), 1);
+    assert_eq!(
+        (queued[0].seq, queued[0].topic_suffix.as_str()),
+        (seq, "events")
+    );
+    assert_eq!(
+        serde_json::from_slice::<ProctorEvent>(&queued[0].payload).unwrap(),
+        appended
+    );
+}
+
+#[test]
+fn an_event_for_an_unknown_session_is_refused_and_neither_stored_nor_queued() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let unknown = Uuid::now_v7();
+
+    let error = store
+        .append_event(&event(Some(unknown), EventKind::NoFace, Phase::Start))
+        .unwrap_err();
+
+    assert!(
+        matches!(error, StoreError::SessionNotFound(id) if id == unknown),
+        "{error:?}"
+    );
+    assert_eq!(store.events_for(unknown).unwrap(), vec![]);
+    assert!(store.outbox().is_empty());
+}
+
+#[test]
+fn events_of_an_ended_session_are_still_accepted_so_that_open_conditions_can_close() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let session = store.start_session("Ada Lovelace", None, None).unwrap();
+    store.end_session(session.id).unwrap();
+    let closing = event(Some(session.id), EventKind::LookingAway, Phase::End);
+
+    store.append_event(&closing).unwrap();
+
+    assert_eq!(store.events_for(session.id).unwrap(), vec![closing]);
+}
+
+#[test]
+fn segments_are_listed_per_session_by_start_time_and_can_be_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let session = store.start_session("Ada Lovelace", None, None).unwrap();
+    // Names that sort the other way round from their start times.
+    let later = segment(Some(session.id), "a", 2);
+    let earlier = segment(Some(session.id), "b", 1);
+    let outside = segment(None, "c", 0);
+    for s in [&later, &earlier, &outside] {
+        store.add_segment(s).unwrap();
+    }
+
+    assert_eq!(
+        store.segments_for(session.id).unwrap(),
+        vec![earlier.clone(), later.clone()]
+    );
+    assert_eq!(store.kiosk_segments().unwrap(), vec![outside.clone()]);
+    assert_eq!(
+        store.all_segments().unwrap(),
+        vec![outside.clone(), earlier.clone(), later.clone()]
+    );
+
+    assert_eq!(
+        store
+            .remove_segment(Some(session.id), &earlier.path)
+            .unwrap(),
+        Some(earlier.clone())
+    );
+    assert_eq!(
+        store
+            .remove_segment(Some(session.id), &earlier.path)
+            .unwrap(),
+        None
+    );
+    assert_eq!(store.segments_for(session.id).unwrap(), vec![later]);
+}
+
+#[test]
+fn a_segment_for_an_unknown_session_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let unknown = Uuid::now_v7();
+
+    assert!(matches!(
+        store.add_segment(&segment(Some(unknown), "a", 0)),
+        Err(StoreError::SessionNotFound(_))
+    ));
+    assert_eq!(store.all_segments().unwrap(), vec![]);
+}
+
+#[test]
+fn a_store_written_by_a_newer_proctord_is_refused_with_an_error_that_says_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(Store::open(dir.path()).unwrap());
+    {
+        // What a future proctord would leave behind (layout documented in `store`).
+        let db = sled::open(dir.path()).unwrap();
+        db.open_tree("meta")
+            .unwrap()
+            .insert("schema_version", &(SCHEMA_VERSION + 1).to_be_bytes())
+            .unwrap();
+        db.flush().unwrap();
+    }
+
+    let error = Store::open(dir.path())
+        .err()
+        .expect("a newer schema must be refused");
+
+    assert!(
+        matches!(error, StoreError::SchemaTooNew { found, .. } if found == SCHEMA_VERSION + 1),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("newer proctord"), "{error}");
+}
+
+#[test]
+fn a_store_already_open_elsewhere_is_refused_as_locked() {
+    let dir = tempfile::tempdir().unwrap();
+    let _first = Store::open(dir.path()).unwrap();
+
+    let error = Store::open(dir.path())
+        .err()
+        .expect("a second open must be refused");
+
+    assert!(matches!(error, StoreError::Locked { .. }), "{error:?}");
+}
+
+#[test]
+fn the_active_session_is_still_active_after_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let session = Store::open(dir.path())
+        .unwrap()
+        .start_session("Ada Lovelace", None, None)
+        .unwrap();
+
+    let store = Store::open(dir.path()).unwrap();
+
+    assert_eq!(store.active_session().unwrap(), Some(session));
+}
+
+const CRASH_DIR_VAR: &str = "PROCTORD_TEST_CRASH_STORE_DIR";
+
+/// Run in a child process by the test below: writes, then exits at once without
+/// dropping the store, as a power cut would leave it.
+#[test]
+#[ignore = "a helper that the test below runs in a child process"]
+fn crash_child_writes_then_exits_without_dropping_the_store() {
+    let Ok(dir) = std::env::var(CRASH_DIR_VAR) else {
+        return;
+    };
+    let store = Store::open(&dir).unwrap();
+    let session = store.start_session("Ada Lovelace", None, None).unwrap();
+    store
+        .append_event(&event(Some(session.id), EventKind::NoFace, Phase::Start))
+        .unwrap();
+    store
+        .add_segment(&segment(Some(session.id), "a", 0))
+        .unwrap();
+    store.outbox().enqueue("reports", b"{}").unwrap();
+    std::process::exit(0);
+}
+
+#[test]
+fn every_write_that_returned_ok_survives_the_process_dying_right_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let status = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--ignored",
+            "--exact",
+            "crash_child_writes_then_exits_without_dropping_the_store",
+            "--nocapture",
+        ])
+        .env(CRASH_DIR_VAR, dir.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+
+    let store = Store::open(dir.path()).unwrap();
+    let session = store
+        .active_session()
+        .unwrap()
+        .expect("the session survived");
+    assert_eq!(store.events_for(session.id).unwrap().len(), 1);
+    assert_eq!(store.segments_for(session.id).unwrap().len(), 1);
+    let topics: Vec<_> = store
+        .outbox()
+        .peek_batch(10)
+        .unwrap()
+        .into_iter()
+        .map(|i| i.topic_suffix)
+        .collect();
+    assert_eq!(topics, ["sessions", "events", "reports"]);
+}
