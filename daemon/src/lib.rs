@@ -3,6 +3,7 @@
 //! One-way pipeline: capture → inference → rules → store/outbox → publish;
 //! recording takes every frame; web and report only read.
 
+pub mod capture;
 pub mod config;
 pub mod detections;
 pub mod event;

@@ -1,0 +1,113 @@
+//! YUYV (YUV 4:2:2, the format every UVC webcam offers) into packed RGB24.
+//!
+//! Webcams send BT.601 limited range (Y 16..235, U/V 16..240); converting with full-range
+//! formulas would wash out blacks and clip whites.
+
+use super::packed_rgb::ShortBuffer;
+
+/// Converts one YUYV image whose rows lie `stride` bytes apart. Each 4 bytes `Y0 U Y1 V`
+/// describe two pixels that share their colour.
+pub fn yuyv_to_rgb(
+    src: &[u8],
+    width: u32,
+    height: u32,
+    stride: usize,
+) -> Result<Vec<u8>, ShortBuffer> {
+    let (width, rows) = (width as usize, height as usize);
+    let row_bytes = width.div_ceil(2) * 4;
+    let short = ShortBuffer {
+        len: src.len(),
+        rows,
+        row_bytes,
+        stride,
+    };
+    if rows > 0 && (stride < row_bytes || src.len() < stride * (rows - 1) + row_bytes) {
+        return Err(short);
+    }
+    let mut rgb = Vec::with_capacity(width * rows * 3);
+    for row in src.chunks(stride).take(rows) {
+        let row_start = rgb.len();
+        for pair in row[..row_bytes].chunks_exact(4) {
+            let (y0, u, y1, v) = (pair[0], pair[1], pair[2], pair[3]);
+            rgb.extend_from_slice(&ycbcr_to_rgb(y0, u, v));
+            rgb.extend_from_slice(&ycbcr_to_rgb(y1, u, v));
+        }
+        // An odd width leaves one pixel of the last pair over.
+        rgb.truncate(row_start + width * 3);
+    }
+    Ok(rgb)
+}
+
+/// BT.601 limited range, in 8-bit fixed point (coefficients × 256).
+fn ycbcr_to_rgb(y: u8, u: u8, v: u8) -> [u8; 3] {
+    let c = 298 * (i32::from(y) - 16);
+    let d = i32::from(u) - 128;
+    let e = i32::from(v) - 128;
+    let clamp = |x: i32| ((x + 128) >> 8).clamp(0, 255) as u8;
+    [
+        clamp(c + 409 * e),
+        clamp(c - 100 * d - 208 * e),
+        clamp(c + 516 * d),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_close(actual: &[u8], expected: [u8; 3]) {
+        for (a, e) in actual.iter().zip(expected) {
+            assert!(
+                a.abs_diff(e) <= 2,
+                "got {actual:?}, expected about {expected:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn limited_range_black_and_white_become_full_range_black_and_white() {
+        let rgb = yuyv_to_rgb(&[16, 128, 235, 128], 2, 1, 4).unwrap();
+        assert_eq!(rgb, vec![0, 0, 0, 255, 255, 255]);
+    }
+
+    #[test]
+    fn bt601_primaries_convert_to_pure_red_green_and_blue() {
+        // Limited-range BT.601 codes of the primaries (Y, Cb, Cr).
+        for ((y, u, v), expected) in [
+            ((81, 90, 240), [255, 0, 0]),
+            ((145, 54, 34), [0, 255, 0]),
+            ((41, 240, 110), [0, 0, 255]),
+        ] {
+            let rgb = yuyv_to_rgb(&[y, u, y, v], 2, 1, 4).unwrap();
+            assert_close(&rgb[..3], expected);
+            assert_close(&rgb[3..], expected);
+        }
+    }
+
+    #[test]
+    fn two_pixels_of_a_pair_keep_their_own_brightness() {
+        let rgb = yuyv_to_rgb(&[16, 128, 126, 128], 2, 1, 4).unwrap();
+        assert_eq!(&rgb[..3], &[0, 0, 0]);
+        assert_close(&rgb[3..], [128, 128, 128]);
+    }
+
+    #[test]
+    fn row_padding_is_skipped() {
+        // Two rows of one pair each, 6 bytes apart.
+        let src = [235, 128, 235, 128, 0xEE, 0xEE, 16, 128, 16, 128];
+        let rgb = yuyv_to_rgb(&src, 2, 2, 6).unwrap();
+        assert_eq!(rgb, vec![255, 255, 255, 255, 255, 255, 0, 0, 0, 0, 0, 0]);
+    }
+
+    #[test]
+    fn an_odd_width_drops_the_unused_half_of_the_last_pair() {
+        let rgb = yuyv_to_rgb(&[16, 128, 16, 128, 235, 128, 16, 128], 3, 1, 8).unwrap();
+        assert_eq!(rgb, vec![0, 0, 0, 0, 0, 0, 255, 255, 255]);
+    }
+
+    #[test]
+    fn a_truncated_frame_is_refused() {
+        assert!(yuyv_to_rgb(&[16, 128, 16], 2, 1, 4).is_err());
+        assert!(yuyv_to_rgb(&[0; 12], 4, 2, 8).is_err());
+    }
+}
