@@ -9,5 +9,6 @@ pub mod detections;
 pub mod event;
 pub mod frame;
 pub mod inference;
+pub mod rules;
 pub mod session;
 pub mod store;
