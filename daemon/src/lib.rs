@@ -4,11 +4,13 @@
 //! recording takes every frame; web and report only read.
 
 pub mod capture;
+pub mod cli;
 pub mod config;
 pub mod detections;
 pub mod event;
 pub mod frame;
 pub mod inference;
+pub mod models;
 pub mod rules;
 pub mod session;
 pub mod store;

@@ -1,1 +1,69 @@
-fn main() {}
+//! The `proctord` command line: the daemon (`run`) and its offline tools.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use proctord::cli;
+
+/// Exam-kiosk proctoring daemon: camera → LiteRT face and object models → proctoring
+/// events → sled store → MQTT, with H.264 recording and a local status page.
+#[derive(Parser)]
+#[command(name = "proctord", version, about, long_about = None)]
+struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Detect faces (with head pose) and objects in an image or a video file.
+    Detect {
+        /// Image (jpg, png, bmp) or video (mp4, mkv).
+        #[arg(long)]
+        input: PathBuf,
+        /// Config file; without it the built-in defaults (as in config/proctord.toml).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Print JSON (one object for an image; one line per analysed frame for a video).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check a config file; prints every error with its key path. Exit 78 when invalid.
+    CheckConfig {
+        #[arg(long)]
+        config: PathBuf,
+    },
+    /// Verify the models in the manifest against their sha256 (fetch them with `make models`).
+    Models {
+        #[command(subcommand)]
+        action: ModelsAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum ModelsAction {
+    /// Check that the configured models are present and match the manifest.
+    Verify {
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    cli::logging::init();
+    let result = match args.command {
+        Command::Detect { input, config, json } => cli::detect::run(&input, config.as_deref(), json),
+        Command::CheckConfig { config } => return cli::check_config::run(&config),
+        Command::Models { action: ModelsAction::Verify { config } } => cli::models::verify(config.as_deref()),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("proctord: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

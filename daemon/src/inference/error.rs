@@ -32,6 +32,15 @@ pub enum InferenceError {
     UnexpectedModel { path: PathBuf, reason: String },
     #[error("LiteRT call {call} failed: {status}")]
     Runtime { call: &'static str, status: String },
+    #[error("the model manifest {path} is invalid: {reason}")]
+    Manifest { path: PathBuf, reason: String },
+    #[error("no model named {name:?} in the manifest; known models: {known}. Fix [models] in the config")]
+    NotInManifest { name: String, known: String },
+    #[error(
+        "the model file {path} has sha256 {actual}, but the manifest pins {expected}: it is corrupt or not the pinned model. \
+         Delete it and run `make models` (models/fetch.py)"
+    )]
+    ModelChecksum { path: PathBuf, actual: String, expected: String },
     #[error("cannot decode image {path}: {reason}")]
     Image { path: PathBuf, reason: String },
 }

@@ -1,11 +1,19 @@
 //! Inference: the LiteRT runtime (a thin FFI of our own over the C API, loaded at run
 //! time), model wrappers, and the face and object decoders.
 
+mod anchors;
+pub mod detector;
 pub mod error;
+pub mod face;
 mod ffi;
+pub mod head_pose;
+pub mod labels;
 pub mod model;
+pub mod objects;
+pub mod preprocess;
 pub mod runtime;
 
+pub use detector::Detector;
 pub use error::InferenceError;
 pub use model::{CompileOptions, CompiledModel, ElementType, Quantization, RanOn, TensorInfo};
 pub use runtime::Runtime;

@@ -1,0 +1,20 @@
+//! Command implementations behind `main.rs`; `anyhow` lives here, at the edge.
+
+pub mod check_config;
+pub mod detect;
+pub mod logging;
+pub mod models;
+
+use std::path::Path;
+
+use anyhow::Context;
+
+use crate::config::Config;
+
+/// The config file if given, else the built-in defaults.
+pub fn load_config(path: Option<&Path>) -> anyhow::Result<Config> {
+    match path {
+        Some(p) => Config::load(p).context("the configuration is not usable"),
+        None => Ok(Config::default()),
+    }
+}

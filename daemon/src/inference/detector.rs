@@ -1,0 +1,103 @@
+//! The detector the pipeline runs: the face model on every analysed frame, the object
+//! model on every Nth (a phone lying still must still be seen, so the object model runs
+//! at a fixed rate, not on motion).
+
+use std::time::Instant;
+
+use super::error::InferenceError;
+use super::face::FaceDetector;
+use super::labels::LabelMap;
+use super::model::{CompileOptions, RanOn};
+use super::objects::{ClassThresholds, ObjectDetector};
+use super::runtime::Runtime;
+use crate::config::Config;
+use crate::detections::{Detections, InferenceTimes};
+use crate::frame::Frame;
+use crate::models::{Manifest, VerifiedModel};
+
+pub struct Detector {
+    face: FaceDetector,
+    objects: Option<ObjectDetector>,
+    objects_every_n_frames: u64,
+    analysed: u64,
+    models: Vec<VerifiedModel>,
+}
+
+impl Detector {
+    /// Loads the runtime and the configured models, verifying each against the manifest.
+    pub fn from_config(cfg: &Config) -> Result<Detector, InferenceError> {
+        let runtime = Runtime::load(&cfg.runtime.library, cfg.runtime.verify_sha256)?;
+        Detector::with_runtime(&runtime, cfg)
+    }
+
+    pub fn with_runtime(runtime: &Runtime, cfg: &Config) -> Result<Detector, InferenceError> {
+        let manifest = Manifest::load(&cfg.models.manifest)?;
+        let opts = CompileOptions { accelerator: cfg.runtime.accelerator, gpu_fallback: cfg.runtime.gpu_fallback, threads: cfg.runtime.threads };
+        let mut models = Vec::new();
+        let face_model = manifest.verified(&cfg.models.dir, &cfg.models.face)?;
+        let face = FaceDetector::load(runtime, &face_model.path, opts, cfg.detection.face_score, cfg.detection.face_nms_iou)?;
+        models.push(face_model);
+        let objects = if cfg.models.objects.is_empty() {
+            None
+        } else {
+            let m = manifest.verified(&cfg.models.dir, &cfg.models.objects)?;
+            let labels_name = manifest.get(&cfg.models.objects).and_then(|e| e.labels.clone()).unwrap_or_default();
+            let labels_file = manifest.verified(&cfg.models.dir, &labels_name)?;
+            let labels = LabelMap::load(&labels_file.path)
+                .map_err(|e| InferenceError::ModelInvalid { path: labels_file.path.clone(), reason: e.to_string() })?;
+            let d = &cfg.detection;
+            let thresholds = ClassThresholds { phone: d.phone_score, notes: d.notes_score, device: d.device_score, person: d.person_score };
+            let det = ObjectDetector::load(runtime, &m.path, labels, opts, thresholds)?;
+            models.push(m);
+            models.push(labels_file);
+            Some(det)
+        };
+        Ok(Detector { face, objects, objects_every_n_frames: cfg.detection.objects_every_n_frames.max(1) as u64, analysed: 0, models })
+    }
+
+    /// Models in use, with their verified sha256, for reports.
+    pub fn models(&self) -> &[VerifiedModel] {
+        &self.models
+    }
+
+    /// Which hardware runs the face model (the object model follows the same setting).
+    pub fn ran_on(&self) -> RanOn {
+        self.face.model().ran_on()
+    }
+
+    pub fn face_detector(&mut self) -> &mut FaceDetector {
+        &mut self.face
+    }
+
+    pub fn object_detector(&mut self) -> Option<&mut ObjectDetector> {
+        self.objects.as_mut()
+    }
+
+    /// Runs the face model, and the object model when it is due (or `objects_now`).
+    pub fn detect(&mut self, frame: &Frame, objects_now: bool) -> Result<Detections, InferenceError> {
+        let start = Instant::now();
+        let mut faces = Vec::new();
+        self.face.detect(&frame.data, frame.width, frame.height, &mut faces)?;
+        let face_ms = start.elapsed().as_secs_f32() * 1000.0;
+        let due = objects_now || self.analysed % self.objects_every_n_frames == 0;
+        self.analysed += 1;
+        let mut objects_ms = None;
+        let objects = match (&mut self.objects, due) {
+            (Some(det), true) => {
+                let t = Instant::now();
+                let mut found = Vec::new();
+                det.detect(&frame.data, frame.width, frame.height, &mut found)?;
+                objects_ms = Some(t.elapsed().as_secs_f32() * 1000.0);
+                Some(found)
+            }
+            _ => None,
+        };
+        Ok(Detections {
+            frame_seq: frame.seq,
+            at: frame.pts,
+            faces,
+            objects,
+            inference_ms: InferenceTimes { face_ms, objects_ms, total_ms: start.elapsed().as_secs_f32() * 1000.0 },
+        })
+    }
+}

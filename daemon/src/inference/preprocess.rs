@@ -1,0 +1,323 @@
+//! Frame → model input: resize (area-averaged when shrinking, letterboxed or stretched) and the conversion of
+//! pixel values into the model's input type, all into the model's own input buffer.
+//!
+//! Nothing here allocates per frame: the sampling tables are rebuilt only when the frame
+//! size changes, and the value conversion is a 256-entry table built from the input
+//! tensor's quantisation parameters.
+
+use super::model::{ElementType, TensorInfo};
+
+/// How the frame is fitted into the square model input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FitMode {
+    /// Keep the aspect ratio and pad (BlazeFace: faces must not be squashed).
+    Letterbox,
+    /// Stretch to fill (SSD MobileNet was trained this way).
+    Stretch,
+}
+
+/// Where the frame landed inside the model input, to map boxes back to the frame.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Placement {
+    /// Offset of the frame's content in the model input, as a fraction of input size.
+    pub pad_x: f32,
+    pub pad_y: f32,
+    /// Fraction of the model input the frame's content covers.
+    pub content_w: f32,
+    pub content_h: f32,
+}
+
+impl Placement {
+    /// Maps a normalised point in model-input space to normalised frame coordinates.
+    pub fn to_frame(&self, x: f32, y: f32) -> (f32, f32) {
+        ((x - self.pad_x) / self.content_w, (y - self.pad_y) / self.content_h)
+    }
+}
+
+/// Converts one 8-bit channel value to the bytes the model expects.
+#[derive(Clone, Debug)]
+enum ValueTable {
+    Bytes([u8; 256]),
+    Floats(Box<[f32; 256]>),
+}
+
+/// Fixed-point precision of resampling weights.
+const WEIGHT_SHIFT: u32 = 12;
+const WEIGHT_ONE: u32 = 1 << WEIGHT_SHIFT;
+
+/// Resampling taps along one axis: output sample `i` is the weighted sum of input
+/// samples `start[i] .. start[i] + len[i]` with `weights[offset[i]..]`.
+#[derive(Clone, Debug, Default)]
+struct AxisTaps {
+    start: Vec<u32>,
+    len: Vec<u32>,
+    offset: Vec<u32>,
+    weights: Vec<u32>,
+}
+
+impl AxisTaps {
+    /// Antialiased when shrinking (as PIL's resize: point-sampling a 1280-pixel row down to 128 aliases badly and costs the
+    /// SSD model its small objects, e.g. a phone at the ear), bilinear when enlarging.
+    fn new(src: usize, dst: usize) -> AxisTaps {
+        let mut t = AxisTaps::default();
+        let scale = src as f64 / dst as f64;
+        for i in 0..dst {
+            t.offset.push(t.weights.len() as u32);
+            if scale > 1.0 {
+                // Triangle filter as wide as the scale factor, as PIL's antialiased
+                // bilinear: each output sample weighs the source pixels it covers.
+                let centre = (i as f64 + 0.5) * scale;
+                let a = ((centre - scale).floor().max(0.0)) as usize;
+                let b = ((centre + scale).ceil() as usize).min(src);
+                let raw: Vec<f64> = (a..b).map(|j| (1.0 - ((j as f64 + 0.5 - centre) / scale).abs()).max(0.0)).collect();
+                let total: f64 = raw.iter().sum();
+                t.start.push(a as u32);
+                t.len.push(raw.len() as u32);
+                // Rounding the running total keeps every weight >= 0 and the sum exact.
+                let (mut cumulative, mut previous) = (0.0, 0u32);
+                for r in &raw {
+                    cumulative += r / total;
+                    let edge = (cumulative * WEIGHT_ONE as f64).round().min(WEIGHT_ONE as f64) as u32;
+                    t.weights.push(edge - previous);
+                    previous = edge;
+                }
+            } else {
+                let x = ((i as f64 + 0.5) * scale - 0.5).clamp(0.0, (src - 1) as f64);
+                let i0 = x.floor() as usize;
+                let i1 = (i0 + 1).min(src - 1);
+                let w1 = ((x - i0 as f64) * WEIGHT_ONE as f64).round() as u32;
+                t.start.push(i0 as u32);
+                if i1 == i0 || w1 == 0 {
+                    t.len.push(1);
+                    t.weights.push(WEIGHT_ONE);
+                } else {
+                    t.len.push(2);
+                    t.weights.extend([WEIGHT_ONE - w1, w1]);
+                }
+            }
+        }
+        t
+    }
+
+    #[inline]
+    fn taps(&self, i: usize) -> (usize, &[u32]) {
+        let o = self.offset[i] as usize;
+        (self.start[i] as usize, &self.weights[o..o + self.len[i] as usize])
+    }
+}
+
+#[derive(Debug)]
+pub struct Preprocessor {
+    dst_w: usize,
+    dst_h: usize,
+    mode: FitMode,
+    table: ValueTable,
+    /// Value written into padding (black).
+    pad_value: [u8; 4],
+    cached_src: (u32, u32),
+    x_taps: AxisTaps,
+    y_taps: AxisTaps,
+    /// Horizontally resampled rows (source height × content width × 3).
+    rows: Vec<u8>,
+    placement: Placement,
+    /// Content rectangle in input pixels.
+    content: (usize, usize, usize, usize),
+}
+
+/// The models take pixels normalised to [-1, 1]: real = (pixel − 127.5) / 127.5.
+fn pixel_to_real(p: u8) -> f32 {
+    (p as f32 - 127.5) / 127.5
+}
+
+impl Preprocessor {
+    /// Builds a preprocessor for an NHWC RGB input tensor.
+    pub fn new(input: &TensorInfo, mode: FitMode) -> Result<Preprocessor, String> {
+        let d = &input.dims;
+        if d.len() != 4 || d[0] != 1 || d[3] != 3 {
+            return Err(format!("input shape {d:?} is not [1, H, W, 3]"));
+        }
+        let (dst_h, dst_w) = (d[1] as usize, d[2] as usize);
+        let table = match input.element_type {
+            ElementType::Float32 => {
+                let mut t = Box::new([0f32; 256]);
+                for (p, v) in t.iter_mut().enumerate() {
+                    *v = pixel_to_real(p as u8);
+                }
+                ValueTable::Floats(t)
+            }
+            ElementType::UInt8 | ElementType::Int8 => {
+                let q = input.quantization.ok_or("a quantised input without quantisation parameters")?;
+                let (lo, hi) = if input.element_type == ElementType::UInt8 { (0.0, 255.0) } else { (-128.0, 127.0) };
+                let mut t = [0u8; 256];
+                for (p, v) in t.iter_mut().enumerate() {
+                    let qv = (pixel_to_real(p as u8) / q.scale + q.zero_point as f32).round().clamp(lo, hi);
+                    *v = if input.element_type == ElementType::UInt8 { qv as u8 } else { (qv as i8) as u8 };
+                }
+                ValueTable::Bytes(t)
+            }
+            other => return Err(format!("input element type {other:?} is not supported")),
+        };
+        let mut pre = Preprocessor {
+            dst_w,
+            dst_h,
+            mode,
+            table,
+            pad_value: [0; 4],
+            cached_src: (0, 0),
+            x_taps: AxisTaps::default(),
+            y_taps: AxisTaps::default(),
+            rows: Vec::new(),
+            placement: Placement { pad_x: 0.0, pad_y: 0.0, content_w: 1.0, content_h: 1.0 },
+            content: (0, 0, dst_w, dst_h),
+        };
+        pre.pad_value = match &pre.table {
+            ValueTable::Bytes(t) => [t[0], 0, 0, 0],
+            ValueTable::Floats(t) => t[0].to_ne_bytes(),
+        };
+        Ok(pre)
+    }
+
+    pub fn input_size(&self) -> (usize, usize) {
+        (self.dst_w, self.dst_h)
+    }
+
+    fn prepare(&mut self, src_w: u32, src_h: u32) {
+        if self.cached_src == (src_w, src_h) {
+            return;
+        }
+        self.cached_src = (src_w, src_h);
+        let (cw, ch) = match self.mode {
+            FitMode::Stretch => (self.dst_w, self.dst_h),
+            FitMode::Letterbox => {
+                let s = (self.dst_w as f32 / src_w as f32).min(self.dst_h as f32 / src_h as f32);
+                (((src_w as f32 * s).round() as usize).clamp(1, self.dst_w), ((src_h as f32 * s).round() as usize).clamp(1, self.dst_h))
+            }
+        };
+        let (x0, y0) = ((self.dst_w - cw) / 2, (self.dst_h - ch) / 2);
+        self.content = (x0, y0, cw, ch);
+        self.placement = Placement {
+            pad_x: x0 as f32 / self.dst_w as f32,
+            pad_y: y0 as f32 / self.dst_h as f32,
+            content_w: cw as f32 / self.dst_w as f32,
+            content_h: ch as f32 / self.dst_h as f32,
+        };
+        self.x_taps = AxisTaps::new(src_w as usize, cw);
+        self.y_taps = AxisTaps::new(src_h as usize, ch);
+        self.rows = vec![0; src_h as usize * cw * 3];
+    }
+
+    /// Writes `rgb` (packed RGB24, `w`×`h`) into `out`, the model's input buffer.
+    pub fn run(&mut self, rgb: &[u8], w: u32, h: u32, out: &mut [u8]) -> Placement {
+        self.prepare(w, h);
+        let (x0, y0, cw, ch) = self.content;
+        let elem = match self.table {
+            ValueTable::Bytes(_) => 1,
+            ValueTable::Floats(_) => 4,
+        };
+        if cw != self.dst_w || ch != self.dst_h {
+            for px in out.chunks_exact_mut(elem) {
+                px.copy_from_slice(&self.pad_value[..elem]);
+            }
+        }
+        // Pass 1: resample every source row horizontally into `rows`.
+        let stride = w as usize * 3;
+        let row_len = cw * 3;
+        let half = 1u32 << (WEIGHT_SHIFT - 1);
+        for (src_row, dst_row) in rgb.chunks_exact(stride).zip(self.rows.chunks_exact_mut(row_len)) {
+            for (x, px) in dst_row.chunks_exact_mut(3).enumerate() {
+                let (start, weights) = self.x_taps.taps(x);
+                let mut acc = [half; 3];
+                for (k, &wk) in weights.iter().enumerate() {
+                    let s = &src_row[(start + k) * 3..][..3];
+                    acc[0] += wk * s[0] as u32;
+                    acc[1] += wk * s[1] as u32;
+                    acc[2] += wk * s[2] as u32;
+                }
+                px[0] = (acc[0] >> WEIGHT_SHIFT) as u8;
+                px[1] = (acc[1] >> WEIGHT_SHIFT) as u8;
+                px[2] = (acc[2] >> WEIGHT_SHIFT) as u8;
+            }
+        }
+        // Pass 2: resample vertically and convert each value for the model.
+        for dy in 0..ch {
+            let (start, weights) = self.y_taps.taps(dy);
+            let out_base = ((y0 + dy) * self.dst_w + x0) * 3;
+            for i in 0..row_len {
+                let mut acc = half;
+                for (k, &wk) in weights.iter().enumerate() {
+                    acc += wk * self.rows[(start + k) * row_len + i] as u32;
+                }
+                let v = (acc >> WEIGHT_SHIFT) as usize;
+                let o = out_base + i;
+                match &self.table {
+                    ValueTable::Bytes(t) => out[o] = t[v],
+                    ValueTable::Floats(t) => out[o * 4..][..4].copy_from_slice(&t[v].to_ne_bytes()),
+                }
+            }
+        }
+        self.placement
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inference::model::Quantization;
+
+    fn input(et: ElementType, q: Option<Quantization>, w: i32, h: i32) -> TensorInfo {
+        TensorInfo { name: "in".into(), element_type: et, dims: vec![1, h, w, 3], quantization: q, bytes: (w * h * 3) as usize * et.size_bytes() }
+    }
+
+    #[test]
+    fn a_wide_frame_is_letterboxed_with_bars_above_and_below() {
+        let info = input(ElementType::UInt8, Some(Quantization { scale: 1.0 / 128.0, zero_point: 128 }), 4, 4);
+        let mut p = Preprocessor::new(&info, FitMode::Letterbox).unwrap();
+        let frame = vec![255u8; 8 * 4 * 3]; // 8x4 white
+        let mut out = vec![7u8; 4 * 4 * 3];
+        let pl = p.run(&frame, 8, 4, &mut out);
+        assert_eq!(pl, Placement { pad_x: 0.0, pad_y: 0.25, content_w: 1.0, content_h: 0.5 });
+        // Top row is padding (black → quantised -1 → 0), middle rows are white (→ 255).
+        assert!(out[..12].iter().all(|&v| v == 0), "{:?}", &out[..12]);
+        assert!(out[12..36].iter().all(|&v| v == 255), "{:?}", &out[12..36]);
+        assert_eq!(pl.to_frame(0.5, 0.5), (0.5, 0.5));
+        assert_eq!(pl.to_frame(0.0, 0.25), (0.0, 0.0));
+    }
+
+    #[test]
+    fn quantisation_comes_from_the_tensor_not_a_constant() {
+        let q = Quantization { scale: 0.5, zero_point: 10 };
+        let info = input(ElementType::UInt8, Some(q), 1, 1);
+        let mut p = Preprocessor::new(&info, FitMode::Stretch).unwrap();
+        let mut out = vec![0u8; 3];
+        p.run(&[255, 0, 128], 1, 1, &mut out);
+        // real 1.0 → 1/0.5+10 = 12; real -1 → 8; real ~0 → 10
+        assert_eq!(out, vec![12, 8, 10]);
+    }
+
+    #[test]
+    fn shrinking_filters_so_thin_detail_is_averaged_not_aliased() {
+        let info = input(ElementType::UInt8, Some(Quantization { scale: 1.0 / 127.5, zero_point: 127 }), 2, 1);
+        let mut p = Preprocessor::new(&info, FitMode::Stretch).unwrap();
+        // 4x2 source: columns alternate white/black; each output pixel covers 2 columns.
+        let mut frame = Vec::new();
+        for _row in 0..2 {
+            for x in 0..4 {
+                frame.extend_from_slice(if x % 2 == 0 { &[255u8; 3] } else { &[0u8; 3] });
+            }
+        }
+        let mut out = vec![0u8; 6];
+        p.run(&frame, 4, 2, &mut out);
+        // Grey, not white or black as point sampling would give.
+        assert!(out.iter().all(|&v| (96..=160).contains(&v)), "{out:?}");
+    }
+
+    #[test]
+    fn float_inputs_get_values_in_minus_one_to_one() {
+        let info = input(ElementType::Float32, None, 1, 1);
+        let mut p = Preprocessor::new(&info, FitMode::Stretch).unwrap();
+        let mut out = vec![0u8; 12];
+        p.run(&[255, 0, 128], 1, 1, &mut out);
+        let v: Vec<f32> = out.chunks(4).map(|c| f32::from_ne_bytes(c.try_into().unwrap())).collect();
+        assert!((v[0] - 1.0).abs() < 1e-6 && (v[1] + 1.0).abs() < 1e-6 && v[2].abs() < 0.01, "{v:?}");
+    }
+}
