@@ -1,0 +1,29 @@
+# proctord — the two commands that matter:
+#   make demo   run the daemon on the demo clip (status page on http://127.0.0.1:8080)
+#   make test   install what is missing, build, and run every test
+.PHONY: demo test setup runtime models build check bench clean-state
+
+CARGO ?= cargo
+
+setup:
+	scripts/setup.sh
+
+runtime models:
+	scripts/setup.sh --runtime
+
+build: setup
+	$(CARGO) build --release
+
+demo: runtime
+	scripts/demo.sh
+
+test: setup
+	$(CARGO) build --workspace --all-targets
+	$(CARGO) test --workspace -- --test-threads=2
+	scripts/check-units.sh
+
+bench: runtime
+	bench/run.sh
+
+clean-state:
+	rm -rf var/demo
