@@ -6,11 +6,15 @@
 pub mod capture;
 pub mod cli;
 pub mod config;
+pub mod control;
 pub mod detections;
 pub mod event;
 pub mod frame;
 pub mod inference;
 pub mod models;
+pub mod publish;
+pub mod record;
+pub mod report;
 pub mod rules;
 pub mod session;
 pub mod store;

@@ -16,6 +16,7 @@
 //! | `events`         | owner (16 bytes) ++ seq (u64)         | [`ProctorEvent`] as JSON       |
 //! | `segments`       | owner (16 bytes) ++ file path bytes   | [`SegmentRecord`] as JSON      |
 //! | `outbox`         | seq (u64)                             | see [`outbox`]                 |
+//! | `session_health` | session id (16 bytes)                 | [`SessionHealth`] as JSON      |
 //!
 //! Sequences come from sled's `generate_id`: monotonic across restarts and crashes,
 //! with gaps. An event and its outbox item share one sequence, so a session's events
@@ -46,13 +47,14 @@
 
 mod error;
 mod events;
+mod health;
 mod keys;
 pub mod outbox;
 mod segments;
 mod sessions;
 
 pub use error::StoreError;
-pub use outbox::{OUTBOX_TOPICS, Outbox, OutboxItem};
+pub use outbox::{MAX_PAYLOAD_BYTES, OUTBOX_TOPICS, Outbox, OutboxItem};
 pub use segments::SegmentRecord;
 
 use std::path::{Path, PathBuf};
@@ -61,7 +63,7 @@ use std::sync::Arc;
 use sled::transaction::TransactionError;
 
 #[cfg(doc)]
-use crate::{event::ProctorEvent, session::Session};
+use crate::{event::ProctorEvent, session::{Session, SessionHealth}};
 
 /// The schema this build writes and understands.
 pub const SCHEMA_VERSION: u32 = 1;

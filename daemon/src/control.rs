@@ -1,0 +1,174 @@
+//! Kiosk control: the one place that starts and ends sessions, records events and makes
+//! reports. The web API, MQTT commands and the pipeline all go through it, so a session
+//! started from any of them is seen by all (the pipeline watches `active()`).
+
+use std::sync::{Arc, Mutex};
+
+use chrono::Utc;
+use tokio::sync::{broadcast, watch};
+use uuid::Uuid;
+
+use crate::config::Config;
+use crate::event::{EventDetails, EventKind, Phase, ProctorEvent};
+use crate::report::{ModelUsed, Report};
+use crate::session::{Session, SessionHealth};
+use crate::store::{Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ControlError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("no session with id {0}")]
+    NoSuchSession(Uuid),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Longest candidate name, exam id or note accepted (they end up in reports and MQTT).
+pub const MAX_TEXT_CHARS: usize = 500;
+
+#[derive(Clone)]
+pub struct Control {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    config: Config,
+    models: Vec<ModelUsed>,
+    active_tx: watch::Sender<Option<Session>>,
+    events_tx: broadcast::Sender<ProctorEvent>,
+    /// Health of the running session, kept current by the pipeline.
+    live_health: Mutex<SessionHealth>,
+}
+
+impl Control {
+    pub fn new(store: Store, config: Config, models: Vec<ModelUsed>) -> Result<Control, ControlError> {
+        let active = store.active_session()?;
+        let (active_tx, _) = watch::channel(active);
+        let (events_tx, _) = broadcast::channel(256);
+        Ok(Control { inner: Arc::new(Inner { store, config, models, active_tx, events_tx, live_health: Mutex::new(SessionHealth::default()) }) })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The active session now.
+    pub fn active(&self) -> Option<Session> {
+        self.inner.active_tx.borrow().clone()
+    }
+
+    /// Changes of the active session (the pipeline and the status page follow it).
+    pub fn watch_active(&self) -> watch::Receiver<Option<Session>> {
+        self.inner.active_tx.subscribe()
+    }
+
+    /// Every event as it is recorded (for the status page's live feed).
+    pub fn subscribe_events(&self) -> broadcast::Receiver<ProctorEvent> {
+        self.inner.events_tx.subscribe()
+    }
+
+    pub fn start_session(&self, candidate: &str, exam_id: Option<&str>, notes: Option<&str>) -> Result<Session, ControlError> {
+        let candidate = candidate.trim();
+        if candidate.is_empty() {
+            return Err(ControlError::Invalid("the candidate's name must not be empty".into()));
+        }
+        for (what, v) in [("candidate", Some(candidate)), ("exam_id", exam_id), ("notes", notes)] {
+            if v.is_some_and(|v| v.chars().count() > MAX_TEXT_CHARS) {
+                return Err(ControlError::Invalid(format!("{what} is longer than {MAX_TEXT_CHARS} characters")));
+            }
+        }
+        let session = self.inner.store.start_session(candidate, exam_id, notes)?;
+        *self.inner.live_health.lock().unwrap_or_else(|p| p.into_inner()) = SessionHealth::default();
+        self.inner.active_tx.send_replace(Some(session.clone()));
+        log::info!("Session {} started for candidate {:?}.", session.id, session.candidate);
+        Ok(session)
+    }
+
+    /// Ends the session, stores its health, queues its report for MQTT and returns it.
+    pub fn end_session(&self, id: Uuid) -> Result<Report, ControlError> {
+        let is_active = self.active().is_some_and(|s| s.id == id);
+        if is_active {
+            let health = self.inner.live_health.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            self.inner.store.put_session_health(id, &health)?;
+        }
+        let session = self.inner.store.end_session(id).map_err(|e| match e {
+            StoreError::SessionNotFound(id) => ControlError::NoSuchSession(id),
+            other => other.into(),
+        })?;
+        if is_active {
+            self.inner.active_tx.send_replace(None);
+        }
+        let report = self.report_for(&session)?;
+        let json = serde_json::to_vec(&report).expect("a report always serialises");
+        self.inner.store.outbox().enqueue("reports", &json)?;
+        log::info!("Session {} ended: integrity score {:.1}, {} event(s).", session.id, report.score, report.events.len());
+        Ok(report)
+    }
+
+    /// The report of a session, ended or still running.
+    pub fn report(&self, id: Uuid) -> Result<Report, ControlError> {
+        let session = self.inner.store.session(id)?.ok_or(ControlError::NoSuchSession(id))?;
+        self.report_for(&session)
+    }
+
+    fn report_for(&self, session: &Session) -> Result<Report, ControlError> {
+        let events = self.inner.store.events_for(session.id)?;
+        let health = if session.ended_at.is_none() {
+            self.inner.live_health.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        } else {
+            self.inner.store.session_health(session.id)?
+        };
+        let cfg = &self.inner.config;
+        Ok(Report::build(session, &events, &health, self.inner.models.clone(), &cfg.rules, &cfg.scoring).with_detection_thresholds(&cfg.detection))
+    }
+
+    /// Stores an event (flushed and queued for MQTT before this returns) and shows it
+    /// on the live feed.
+    pub fn record_event(&self, event: &ProctorEvent) -> Result<(), ControlError> {
+        self.inner.store.append_event(event)?;
+        let _ = self.inner.events_tx.send(event.clone());
+        Ok(())
+    }
+
+    /// An event logged through the API: a point in time with a label and a note,
+    /// attached to the active session (or to `session_id` when given and it exists).
+    pub fn log_event(&self, session_id: Option<Uuid>, label: &str, note: Option<&str>, score: Option<f32>) -> Result<ProctorEvent, ControlError> {
+        if label.trim().is_empty() || label.chars().count() > MAX_TEXT_CHARS || note.is_some_and(|n| n.chars().count() > MAX_TEXT_CHARS) {
+            return Err(ControlError::Invalid(format!("label must be 1..{MAX_TEXT_CHARS} characters and note at most {MAX_TEXT_CHARS}")));
+        }
+        let session_id = match session_id {
+            Some(id) => {
+                self.inner.store.session(id)?.ok_or(ControlError::NoSuchSession(id))?;
+                Some(id)
+            }
+            None => self.active().map(|s| s.id),
+        };
+        let now = Utc::now();
+        let started_at_s = self.active().filter(|s| Some(s.id) == session_id).map(|s| (now - s.started_at).num_milliseconds() as f64 / 1000.0).unwrap_or(0.0);
+        let event = ProctorEvent {
+            id: Uuid::now_v7(),
+            session_id,
+            kind: EventKind::Logged,
+            phase: Phase::End,
+            started_at: now,
+            ended_at: Some(now),
+            duration_s: Some(0.0),
+            started_at_s,
+            ended_at_s: Some(started_at_s),
+            details: EventDetails { label: Some(label.trim().to_string()), note: note.map(str::to_string), best_score: score, max_faces: None },
+        };
+        self.record_event(&event)?;
+        Ok(event)
+    }
+
+    /// The pipeline's running health summary for the active session.
+    pub fn update_health(&self, health: SessionHealth) {
+        *self.inner.live_health.lock().unwrap_or_else(|p| p.into_inner()) = health;
+    }
+}
