@@ -106,7 +106,8 @@ fn write_timeline(out: &mut String, r: &Report) -> std::fmt::Result {
             "<p class=\"note\">No events in this session.</p></section>"
         );
     }
-    let plot_w = WIDTH - LABEL_W - 10.0;
+    // Room on the right for the last tick label, centred on the end of the axis.
+    let plot_w = WIDTH - LABEL_W - 24.0;
     let height = timeline.lanes.len() as f64 * LANE_H + AXIS_H;
     let x = |frac: f64| LABEL_W + frac * plot_w;
     writeln!(
@@ -133,10 +134,14 @@ fn write_timeline(out: &mut String, r: &Report) -> std::fmt::Result {
             let opacity = if bar.open { "0.55" } else { "1" };
             writeln!(
                 out,
-                "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{w:.1}\" height=\"{:.1}\" fill=\"rgb({red},{green},{blue})\" fill-opacity=\"{opacity}\"/>",
+                "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{w:.1}\" height=\"{:.1}\" fill=\"rgb({red},{green},{blue})\" fill-opacity=\"{opacity}\"><title>{} at {} for {}{}</title></rect>",
                 x(bar.start),
                 y + 5.0,
-                LANE_H - 10.0
+                LANE_H - 10.0,
+                kind_title(lane.kind),
+                offset_text(bar.offset_s),
+                duration_text(bar.duration_s),
+                if bar.open { " (open)" } else { "" },
             )?;
         }
     }

@@ -9,6 +9,8 @@ pub struct Bar {
     pub start: f64,
     pub end: f64,
     pub open: bool,
+    pub offset_s: f64,
+    pub duration_s: f64,
 }
 
 pub struct Lane {
@@ -38,6 +40,8 @@ impl Timeline {
                 start,
                 end,
                 open: event.open,
+                offset_s: event.offset_s,
+                duration_s: event.duration_s,
             };
             match lanes.iter_mut().find(|l| l.kind == event.kind) {
                 Some(lane) => lane.bars.push(bar),
