@@ -12,6 +12,7 @@ pub mod event;
 pub mod frame;
 pub mod inference;
 pub mod models;
+pub mod pipeline;
 pub mod publish;
 pub mod record;
 pub mod report;

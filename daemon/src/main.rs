@@ -30,6 +30,27 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run the daemon's pipeline (detection and rules) on a recording, offline and
+    /// deterministic; prints the events and the integrity score.
+    Analyze {
+        /// Video file (mp4, mkv).
+        #[arg(long)]
+        input: PathBuf,
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Candidate name for the report.
+        #[arg(long)]
+        candidate: Option<String>,
+        /// Also write the report as PDF here.
+        #[arg(long)]
+        report_pdf: Option<PathBuf>,
+        /// Also write the report as HTML here.
+        #[arg(long)]
+        report_html: Option<PathBuf>,
+        /// Print JSON: {"duration_s", "frames", "events": [...], "integrity_score"}.
+        #[arg(long)]
+        json: bool,
+    },
     /// Check a config file; prints every error with its key path. Exit 78 when invalid.
     CheckConfig {
         #[arg(long)]
@@ -56,6 +77,14 @@ fn main() -> ExitCode {
     cli::logging::init();
     let result = match args.command {
         Command::Detect { input, config, json } => cli::detect::run(&input, config.as_deref(), json),
+        Command::Analyze { input, config, candidate, report_pdf, report_html, json } => cli::analyze::run(cli::analyze::AnalyzeArgs {
+            input: &input,
+            config: config.as_deref(),
+            candidate: candidate.as_deref(),
+            report_pdf: report_pdf.as_deref(),
+            report_html: report_html.as_deref(),
+            json,
+        }),
         Command::CheckConfig { config } => return cli::check_config::run(&config),
         Command::Models { action: ModelsAction::Verify { config } } => cli::models::verify(config.as_deref()),
     };

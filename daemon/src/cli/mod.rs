@@ -1,5 +1,6 @@
 //! Command implementations behind `main.rs`; `anyhow` lives here, at the edge.
 
+pub mod analyze;
 pub mod check_config;
 pub mod detect;
 pub mod logging;

@@ -1,0 +1,6 @@
+//! The one-way pipeline: capture → analysis (inference + rules) → control (store,
+//! outbox) ; recording takes every frame; the live view and health feed the web page.
+
+pub mod analysis;
+
+pub use analysis::{Analysed, Analysis};
