@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use proctord::store::{OUTBOX_TOPICS, OutboxItem, Store, StoreError};
+use proctord::store::{MAX_PAYLOAD_BYTES, OUTBOX_TOPICS, OutboxItem, Store, StoreError};
 use proptest::prelude::*;
 
 #[derive(Clone, Debug)]
@@ -110,6 +110,25 @@ fn an_unknown_topic_is_refused_and_nothing_is_enqueued() {
         "{error:?}"
     );
     assert!(store.outbox().is_empty());
+}
+
+#[test]
+fn a_payload_too_large_to_publish_is_refused_so_that_it_cannot_block_the_queue() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let error = store
+        .outbox()
+        .enqueue("reports", &vec![b'x'; MAX_PAYLOAD_BYTES + 1])
+        .unwrap_err();
+    assert!(
+        matches!(error, StoreError::PayloadTooLarge { .. }),
+        "{error:?}"
+    );
+    assert!(store.outbox().is_empty());
+    store
+        .outbox()
+        .enqueue("reports", &vec![b'x'; MAX_PAYLOAD_BYTES])
+        .unwrap();
 }
 
 #[tokio::test]

@@ -52,6 +52,9 @@ pub enum StoreError {
 
     #[error("{0:?} is not an outbox topic; expected one of \"events\", \"sessions\", \"reports\"")]
     UnknownTopic(String),
+
+    #[error("a {bytes}-byte payload is too large to publish (the limit is {max} bytes)")]
+    PayloadTooLarge { bytes: usize, max: usize },
 }
 
 impl StoreError {

@@ -6,7 +6,7 @@ use sled::transaction::ConflictableTransactionError::Abort;
 use uuid::Uuid;
 
 use super::keys::{event_key, owner_prefix};
-use super::outbox::enqueue_in;
+use super::outbox::{check_item, enqueue_in};
 use super::{Store, StoreError};
 use crate::event::ProctorEvent;
 
@@ -15,6 +15,7 @@ impl Store {
     /// and queues it for publishing, atomically; returns its sequence.
     pub fn append_event(&self, event: &ProctorEvent) -> Result<u64, StoreError> {
         let json = serde_json::to_vec(event).expect("a ProctorEvent always serialises");
+        check_item("events", &json)?;
         let seq = self.next_seq()?;
         let key = event_key(event.session_id, seq);
         (&self.sessions, &self.events, &self.outbox_tree)

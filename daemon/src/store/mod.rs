@@ -63,7 +63,10 @@ use std::sync::Arc;
 use sled::transaction::TransactionError;
 
 #[cfg(doc)]
-use crate::{event::ProctorEvent, session::{Session, SessionHealth}};
+use crate::{
+    event::ProctorEvent,
+    session::{Session, SessionHealth},
+};
 
 /// The schema this build writes and understands.
 pub const SCHEMA_VERSION: u32 = 1;

@@ -22,6 +22,11 @@ use super::keys::{seq_from_key, seq_key};
 /// Topic suffixes the outbox publishes to, under `proctord/<site>/<kiosk_id>/`.
 pub const OUTBOX_TOPICS: [&str; 3] = ["events", "sessions", "reports"];
 
+/// The largest payload the outbox accepts. The publisher's MQTT packet limit is above
+/// it; refusing bigger items here keeps one oversized report from blocking the queue
+/// behind it forever.
+pub const MAX_PAYLOAD_BYTES: usize = 4 * 1024 * 1024;
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OutboxItem {
     pub seq: u64,
@@ -52,7 +57,7 @@ impl Outbox {
 
     /// Adds an item on its own and flushes; returns its sequence.
     pub fn enqueue(&self, topic_suffix: &str, payload: &[u8]) -> Result<u64, StoreError> {
-        check_topic(topic_suffix)?;
+        check_item(topic_suffix, payload)?;
         let seq = self.db.generate_id().map_err(|e| self.error(e))?;
         self.tree
             .insert(seq_key(seq), encode(topic_suffix, payload))
@@ -140,16 +145,21 @@ pub(crate) fn enqueue_in(
     Ok(())
 }
 
-pub(crate) fn check_topic(topic_suffix: &str) -> Result<(), StoreError> {
-    if OUTBOX_TOPICS.contains(&topic_suffix) {
-        Ok(())
-    } else {
-        Err(StoreError::UnknownTopic(topic_suffix.to_owned()))
+pub(crate) fn check_item(topic_suffix: &str, payload: &[u8]) -> Result<(), StoreError> {
+    if !OUTBOX_TOPICS.contains(&topic_suffix) {
+        return Err(StoreError::UnknownTopic(topic_suffix.to_owned()));
     }
+    if payload.len() > MAX_PAYLOAD_BYTES {
+        return Err(StoreError::PayloadTooLarge {
+            bytes: payload.len(),
+            max: MAX_PAYLOAD_BYTES,
+        });
+    }
+    Ok(())
 }
 
 fn encode(topic_suffix: &str, payload: &[u8]) -> Vec<u8> {
-    // Topic suffixes are short constants (checked by `check_topic`), so one length byte does.
+    // Topic suffixes are short constants (checked by `check_item`), so one length byte does.
     let mut value = Vec::with_capacity(1 + topic_suffix.len() + payload.len());
     value.push(topic_suffix.len() as u8);
     value.extend_from_slice(topic_suffix.as_bytes());

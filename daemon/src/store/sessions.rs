@@ -5,7 +5,7 @@ use sled::Transactional;
 use sled::transaction::ConflictableTransactionError::Abort;
 use uuid::Uuid;
 
-use super::outbox::enqueue_in;
+use super::outbox::{check_item, enqueue_in};
 use super::{Store, StoreError};
 use crate::session::Session;
 
@@ -29,6 +29,7 @@ impl Store {
             ended_at: None,
         };
         let json = serde_json::to_vec(&session).expect("a Session always serialises");
+        check_item("sessions", &json)?;
         let seq = self.next_seq()?;
         let dir = self.dir.clone();
         (&self.sessions, &self.active_session, &self.outbox_tree)
