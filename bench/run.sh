@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# proctord against the Python reference pipeline (bench/python/pipeline.py), side by side.
+#   bench/run.sh                 # 5 interleaved runs each (BENCH_RUNS=N to change)
+#   BENCH_MODES=face_objects bench/run.sh
+# Builds proctord and the bench_invoke example (release), creates bench/.venv, composes the
+# 720p clip into bench/out/, then runs bench/harness.py, which writes bench/out/results.json
+# and bench/out/results.md and prints the table. Needs `make setup` (runtime + models).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo="$(pwd)"
+media="${MEDIA_DIR:-$repo/../shared/media}"
+runs="${BENCH_RUNS:-5}"
+modes="${BENCH_MODES:-face_only,face_objects,default}"
+out="$repo/bench/out"
+mkdir -p "$out"
+
+for f in runtime/libLiteRt.so models/cache/blazeface_128x128_quant.tflite models/cache/detect.tflite models/cache/coco_labelmap.txt; do
+  [ -s "$f" ] || { echo "bench/run.sh: $f is missing; run 'make setup' first" >&2; exit 1; }
+done
+if ! command -v ffmpeg >/dev/null || ! command -v ffprobe >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then apt-get install -y -qq ffmpeg >/dev/null; else echo "bench/run.sh: install ffmpeg" >&2; exit 1; fi
+fi
+
+echo "bench/run.sh: building proctord and bench_invoke (release)" >&2
+cargo build --release --quiet --bin proctord --example bench_invoke
+bench/setup.sh
+bench/compose.sh "$media" "$out/composed_720p.mp4"
+
+echo "bench/run.sh: load before the runs: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores" >&2
+exec python3 bench/harness.py --runs "$runs" --modes "$modes" \
+  --proctord target/release/proctord --bench-invoke target/release/examples/bench_invoke \
+  --python bench/.venv/bin/python --pipeline bench/python/pipeline.py --out "$out" \
+  "$media/video/intel_one-by-one-person-detection.mp4" "$out/composed_720p.mp4"
