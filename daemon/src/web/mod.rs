@@ -1,0 +1,227 @@
+//! The kiosk's local web side: the proctor's status page and the REST API.
+//!
+//! | route                                   | token | answer                                  |
+//! |-----------------------------------------|-------|-----------------------------------------|
+//! | `GET /`                                 |       | the status page (self-contained HTML)   |
+//! | `POST /api/interviews/start`            | yes   | 201, the new session with its score     |
+//! | `POST /api/interviews/{id}/end`         | yes   | 200, the ended session with final score |
+//! | `GET /api/interviews/{id}`              |       | the session with its live/final score   |
+//! | `GET /api/interviews`                   | yes   | every session, newest first             |
+//! | `POST /api/detections/log`              | yes   | 201, the stored event                   |
+//! | `GET /api/detections/{interviewId}`     |       | the session's events                    |
+//! | `GET /api/reports/{interviewId}`        |       | report: JSON, `?format=html`, `=pdf`    |
+//! | `GET /api/health`                       |       | pipeline health and the newest frame    |
+//! | `GET /api/live/detections`              |       | the newest frame's detections           |
+//! | `GET /api/events/stream`                |       | Server-Sent Events (events, health)     |
+//! | `GET /live.mjpeg`, `GET /live.jpg`      |       | the newest frame with boxes drawn       |
+//!
+//! Errors are `{"error": "..."}` with a status that says what kind: 400 malformed
+//! request, 401 missing or wrong token, 403 no token configured, 404 unknown session,
+//! 409 conflicting session state, 413 body too large, 415 not JSON, 422 well-formed but
+//! invalid, 5xx the kiosk's own trouble.
+
+pub mod annotate;
+mod auth;
+mod detections;
+mod error;
+mod events_stream;
+pub mod glyphs;
+mod health;
+mod interviews;
+mod json_body;
+mod mjpeg;
+mod page;
+mod reports;
+mod views;
+
+pub use error::ApiError;
+pub use views::{InterviewView, ReportLinks, ScoreSummary};
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{Method, StatusCode, Uri};
+use axum::routing::{get, post};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use uuid::Uuid;
+
+use crate::config::WebConfig;
+use crate::control::Control;
+use crate::live::LiveView;
+
+/// Request bodies are small JSON objects (names and notes of at most 500 characters).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Everything the handlers share; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    control: Control,
+    live: LiveView,
+    config: WebConfig,
+    timings: StreamTimings,
+    /// Set when the server is shutting down, so that endless streams end and graceful
+    /// shutdown does not wait for them forever.
+    closing: Arc<watch::Sender<bool>>,
+}
+
+/// How often the streams send: health on the event stream, frames on the MJPEG stream.
+#[derive(Clone, Copy, Debug)]
+pub struct StreamTimings {
+    pub health_every: Duration,
+    /// About 5 frames per second: enough to watch a candidate, cheap for the kiosk.
+    pub mjpeg_min_interval: Duration,
+}
+
+impl Default for StreamTimings {
+    fn default() -> Self {
+        StreamTimings {
+            health_every: Duration::from_secs(2),
+            mjpeg_min_interval: Duration::from_millis(200),
+        }
+    }
+}
+
+impl AppState {
+    pub fn new(control: Control, live: LiveView, config: WebConfig) -> AppState {
+        AppState {
+            control,
+            live,
+            config,
+            timings: StreamTimings::default(),
+            closing: Arc::new(watch::channel(false).0),
+        }
+    }
+
+    pub fn with_timings(mut self, timings: StreamTimings) -> AppState {
+        self.timings = timings;
+        self
+    }
+
+    pub fn control(&self) -> &Control {
+        &self.control
+    }
+
+    pub fn live(&self) -> &LiveView {
+        &self.live
+    }
+
+    pub fn config(&self) -> &WebConfig {
+        &self.config
+    }
+
+    pub fn timings(&self) -> StreamTimings {
+        self.timings
+    }
+
+    /// Ends every open event and MJPEG stream (done by `serve` on shutdown).
+    pub fn close_streams(&self) {
+        self.closing.send_replace(true);
+    }
+
+    /// Turns `true` once `close_streams` has been called.
+    fn streams_closing(&self) -> watch::Receiver<bool> {
+        self.closing.subscribe()
+    }
+}
+
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(page::status_page))
+        .route("/api/interviews", get(interviews::list))
+        .route("/api/interviews/start", post(interviews::start))
+        .route("/api/interviews/{id}", get(interviews::get))
+        .route("/api/interviews/{id}/end", post(interviews::end))
+        .route("/api/detections/log", post(detections::log))
+        .route(
+            "/api/detections/{interview_id}",
+            get(detections::for_session),
+        )
+        .route("/api/reports/{interview_id}", get(reports::report))
+        .route("/api/health", get(health::health))
+        .route("/api/live/detections", get(detections::live))
+        .route("/api/events/stream", get(events_stream::stream))
+        .route("/live.mjpeg", get(mjpeg::stream))
+        .route("/live.jpg", get(mjpeg::still))
+        .fallback(no_such_route)
+        .method_not_allowed_fallback(wrong_method)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    #[error(
+        "cannot listen on {addr} for the status page and API: {source}. Check [web] listen, and that no other program uses that port"
+    )]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("the web server stopped: {0}")]
+    Serve(std::io::Error),
+}
+
+/// Serves the app on `listen` until `shutdown` completes, then lets open requests finish.
+/// Open event and MJPEG streams end with the server.
+pub async fn serve(
+    state: AppState,
+    listen: SocketAddr,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), WebError> {
+    let listener = TcpListener::bind(listen)
+        .await
+        .map_err(|source| WebError::Bind {
+            addr: listen,
+            source,
+        })?;
+    serve_on(listener, state, shutdown).await
+}
+
+/// As `serve`, on a listener the caller bound (e.g. to port 0, to learn the port).
+pub async fn serve_on(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), WebError> {
+    if let Ok(addr) = listener.local_addr() {
+        log::info!("The status page and API are on http://{addr}/.");
+    }
+    let streams = state.clone();
+    let shutdown = async move {
+        shutdown.await;
+        streams.close_streams();
+    };
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(WebError::Serve)
+}
+
+/// Runs store and report work on the blocking pool: every store write flushes to disk.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| ApiError::internal(format!("the request failed inside the kiosk: {e}")))?
+}
+
+fn parse_id(text: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(text).map_err(|_| ApiError::bad_request(format!("{text:?} is not an interview id: ids are UUIDs such as 0190c5e2-7a4b-7c3d-9e8f-0123456789ab")))
+}
+
+async fn no_such_route(method: Method, uri: Uri) -> ApiError {
+    ApiError::not_found(format!("there is no route {method} {}", uri.path()))
+}
+
+async fn wrong_method(method: Method, uri: Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!("{} does not accept {method}", uri.path()),
+    )
+}

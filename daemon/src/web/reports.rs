@@ -1,0 +1,67 @@
+//! `GET /api/reports/{interviewId}[?format=json|html|pdf]`: a session's report, ended
+//! or still running.
+
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
+use serde::Deserialize;
+
+use super::error::ApiError;
+use super::{AppState, blocking, parse_id};
+use crate::report::{render_html, render_pdf};
+
+#[derive(Debug, Deserialize)]
+pub struct ReportQuery {
+    #[serde(default)]
+    pub format: Option<String>,
+}
+
+enum Format {
+    Json,
+    Html,
+    Pdf,
+}
+
+pub async fn report(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    query: Result<Query<ReportQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let id = parse_id(&id)?;
+    let Query(query) = query.map_err(|e| {
+        ApiError::bad_request(format!("the query string is malformed: {}", e.body_text()))
+    })?;
+    let format = match query.format.as_deref().unwrap_or("json") {
+        "json" => Format::Json,
+        "html" => Format::Html,
+        "pdf" => Format::Pdf,
+        other => {
+            return Err(ApiError::bad_request(format!(
+                "unknown report format {other:?}: use json, html or pdf"
+            )));
+        }
+    };
+    // PDF rendering takes a while (fonts, layout); keep it off the async workers too.
+    blocking(move || {
+        let report = state.control().report(id)?;
+        Ok(match format {
+            Format::Json => Json(report).into_response(),
+            Format::Html => Html(render_html(&report)).into_response(),
+            Format::Pdf => {
+                let pdf = render_pdf(&report)?;
+                let disposition = format!("inline; filename=\"proctord-report-{id}.pdf\"");
+                (
+                    [
+                        (header::CONTENT_TYPE, "application/pdf".to_string()),
+                        (header::CONTENT_DISPOSITION, disposition),
+                    ],
+                    pdf,
+                )
+                    .into_response()
+            }
+        })
+    })
+    .await
+}
