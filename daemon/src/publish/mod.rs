@@ -34,6 +34,19 @@
 //! broker trouble. [`Publisher::shutdown`] publishes `offline` and disconnects cleanly;
 //! dropping the [`Publisher`] stops both tasks at once, and the broker then publishes
 //! the last will.
+//!
+//! ```ignore
+//! let mut publisher = Publisher::spawn(&config.mqtt, &config.kiosk, store.clone(), health_rx)?;
+//! if let Some(mut commands) = publisher.take_commands() {
+//!     // Start or end sessions through the same path as the web API.
+//!     tokio::spawn(async move { while let Some(command) = commands.recv().await { /* … */ } });
+//! }
+//! // … on SIGTERM:
+//! publisher.shutdown().await;
+//! ```
+//!
+//! Store calls (a flush per acknowledgement) run on the drain task itself: they are
+//! short, and the daemon runs a multi-threaded runtime.
 
 mod backoff;
 mod command;
@@ -96,7 +109,8 @@ pub struct Publisher {
 impl Publisher {
     /// Starts publishing `store`'s outbox to the broker in `cfg`; `health` is sampled
     /// every `health_interval_s`. Fails only on configuration problems found up front
-    /// (unreadable TLS files); must be called inside a tokio runtime.
+    /// (unreadable TLS files); must be called inside a tokio runtime. Whether to publish
+    /// at all (`[mqtt] enabled`) is the caller's decision.
     pub fn spawn(
         cfg: &MqttConfig,
         kiosk: &KioskConfig,
