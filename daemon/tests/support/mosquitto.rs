@@ -48,16 +48,23 @@ impl Mosquitto {
             .is_test(true)
             .filter_level(log::LevelFilter::Info)
             .try_init();
-        let dir = tempfile::tempdir().expect("a temporary directory for mosquitto");
-        let port = free_port();
-        write_config(dir.path(), port, &options);
-        let mut broker = Mosquitto {
-            dir,
-            port,
-            child: None,
-        };
-        broker.launch();
-        broker
+        // Another process may take the free port before mosquitto binds it: try another.
+        let mut failures = Vec::new();
+        for _ in 0..3 {
+            let dir = tempfile::tempdir().expect("a temporary directory for mosquitto");
+            let port = free_port();
+            write_config(dir.path(), port, &options);
+            let mut broker = Mosquitto {
+                dir,
+                port,
+                child: None,
+            };
+            match broker.launch() {
+                Ok(()) => return broker,
+                Err(failure) => failures.push(failure),
+            }
+        }
+        panic!("mosquitto did not start:\n{}", failures.join("\n"));
     }
 
     pub fn port(&self) -> u16 {
@@ -101,7 +108,9 @@ impl Mosquitto {
     /// Starts the broker again on the same port, with the sessions it saved.
     pub fn start_again(&mut self) {
         assert!(self.child.is_none(), "the broker is still running");
-        self.launch();
+        if let Err(failure) = self.launch() {
+            panic!("{failure}");
+        }
     }
 
     pub fn restart(&mut self) {
@@ -114,7 +123,8 @@ impl Mosquitto {
         fs::read_to_string(self.dir.path().join("mosquitto.log")).unwrap_or_default()
     }
 
-    fn launch(&mut self) {
+    /// Starts mosquitto and waits until it listens; `Err` if it exited first.
+    fn launch(&mut self) -> Result<(), String> {
         let log = fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -130,12 +140,18 @@ impl Mosquitto {
             .expect("mosquitto runs (apt-get install mosquitto)");
         self.child = Some(child);
         let deadline = Instant::now() + START_TIMEOUT;
-        while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+        loop {
+            // Listening, and still our mosquitto (not another process on the same port).
+            let listening = TcpStream::connect(("127.0.0.1", self.port)).is_ok();
             if let Some(status) = self.child.as_mut().unwrap().try_wait().unwrap() {
-                panic!(
+                self.child = None;
+                return Err(format!(
                     "mosquitto exited ({status}) before listening:\n{}",
                     self.log()
-                );
+                ));
+            }
+            if listening {
+                return Ok(());
             }
             assert!(
                 Instant::now() < deadline,
