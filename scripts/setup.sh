@@ -24,7 +24,7 @@ APT_PACKAGES=(
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly
   gstreamer1.0-libav gstreamer1.0-tools gstreamer1.0-plugins-base-apps ffmpeg
-  mosquitto mosquitto-clients poppler-utils fonts-dejavu-core
+  mosquitto mosquitto-clients openssl poppler-utils fonts-dejavu-core
   systemd-container chromium nodejs
 )
 
