@@ -18,6 +18,7 @@ pub mod publish;
 pub mod record;
 pub mod report;
 pub mod rules;
+pub mod service;
 pub mod session;
 pub mod store;
 pub mod web;

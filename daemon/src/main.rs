@@ -18,6 +18,11 @@ struct Args {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the daemon: camera → models → events → store → MQTT, recording and status page.
+    Run {
+        #[arg(long, default_value = "/etc/proctord/proctord.toml")]
+        config: PathBuf,
+    },
     /// Detect faces (with head pose) and objects in an image or a video file.
     Detect {
         /// Image (jpg, png, bmp) or video (mp4, mkv).
@@ -76,6 +81,7 @@ fn main() -> ExitCode {
     let args = Args::parse();
     cli::logging::init();
     let result = match args.command {
+        Command::Run { config } => proctord::service::run(&config).map(|()| ExitCode::SUCCESS),
         Command::Detect { input, config, json } => cli::detect::run(&input, config.as_deref(), json),
         Command::Analyze { input, config, candidate, report_pdf, report_html, json } => cli::analyze::run(cli::analyze::AnalyzeArgs {
             input: &input,

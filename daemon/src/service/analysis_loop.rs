@@ -1,0 +1,82 @@
+//! The analysis thread: newest frame → detector → rules → events into the store (through
+//! `Control`), and the live view for the status page.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
+use std::time::Duration;
+
+use uuid::Uuid;
+
+use super::Shared;
+use crate::event::{ProctorEvent, RuleEvent};
+use crate::pipeline::Analysis;
+
+/// How long to wait for a frame before telling the rules that none came.
+const IDLE_TICK: Duration = Duration::from_millis(250);
+/// Consecutive inference failures after which the daemon gives up (systemd restarts it).
+const MAX_CONSECUTIVE_ERRORS: u32 = 50;
+
+pub fn run(shared: Arc<Shared>, mut analysis: Analysis) -> Result<(), String> {
+    let cfg = shared.control.config().clone();
+    let mut session: Option<Uuid> = shared.control.active().map(|s| s.id);
+    if session.is_some() {
+        shared.health.begin_session();
+    }
+    let mut consecutive_errors = 0u32;
+    while !shared.is_shutting_down() {
+        let now = shared.started.elapsed();
+        let active = shared.control.active().map(|s| s.id);
+        if active != session {
+            // Close what is open under the old owner, then start the new session clean.
+            record_all(&shared, analysis.finish(now), session);
+            analysis.reset_rules(&cfg);
+            if active.is_some() {
+                shared.health.begin_session();
+            }
+            session = active;
+        }
+        match shared.slot.take(IDLE_TICK) {
+            Some(frame) => match analysis.process(&frame) {
+                Ok(Some(a)) => {
+                    consecutive_errors = 0;
+                    shared.health.record_inference(a.detections.inference_ms.total_ms);
+                    shared.analysis_heartbeat();
+                    shared.notify_ready_once();
+                    record_all(&shared, a.events, session);
+                    if let Some(live) = &shared.live {
+                        live.publish_frame(&frame, &a.detections);
+                    }
+                }
+                Ok(None) => shared.analysis_heartbeat(),
+                Err(e) => {
+                    consecutive_errors += 1;
+                    shared.health.inference_errors.fetch_add(1, Relaxed);
+                    log::error!("Inference failed on frame {}: {e}", frame.seq);
+                    if consecutive_errors >= MAX_CONSECUTIVE_ERRORS {
+                        return Err(format!("inference failed {consecutive_errors} times in a row (last: {e})"));
+                    }
+                }
+            },
+            None => {
+                record_all(&shared, analysis.idle(shared.started.elapsed()), session);
+                // Waiting for a camera that is gone is the job; waiting on a healthy one is not.
+                if !shared.health.camera_connected.load(Relaxed) {
+                    shared.analysis_heartbeat();
+                }
+            }
+        }
+        if session.is_some() {
+            shared.control.update_health(shared.health.session_health());
+        }
+    }
+    record_all(&shared, analysis.finish(shared.started.elapsed()), session);
+    log::info!("Analysis stopped.");
+    Ok(())
+}
+
+fn record_all(shared: &Shared, events: Vec<RuleEvent>, session: Option<Uuid>) {
+    for ev in events {
+        let event = ProctorEvent::from_rule(&ev, session, shared.started_wall);
+        shared.record(&event);
+    }
+}

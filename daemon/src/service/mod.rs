@@ -1,0 +1,258 @@
+//! `proctord run`: the appliance. Wires the one-way pipeline together —
+//!
+//! ```text
+//! capture thread ──newest frame──▶ analysis thread ──events──▶ Control ──▶ store + outbox ──▶ MQTT
+//!      └──every frame──▶ recorder (per session)              └──▶ live view ──▶ status page
+//! ```
+//!
+//! and runs it under systemd: READY once the camera and models are up, watchdog pings
+//! only while frames and inference progress, an orderly stop on SIGTERM (the recording
+//! segment is closed, every acknowledged event is already on disk).
+
+mod analysis_loop;
+mod capture_loop;
+pub mod health;
+mod notify;
+pub mod slot;
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use tokio::sync::watch;
+
+use crate::config::Config;
+use crate::control::Control;
+use crate::event::ProctorEvent;
+use crate::inference::Detector;
+use crate::live::LiveView;
+use crate::pipeline::Analysis;
+use crate::publish::{Command, Publisher};
+use crate::record::{enforce_retention, recordings_dir};
+use crate::report::ModelUsed;
+use crate::store::Store;
+use health::Health;
+use slot::FrameSlot;
+
+/// State shared by the pipeline's threads and tasks.
+pub struct Shared {
+    pub control: Control,
+    pub slot: FrameSlot,
+    pub health: Health,
+    pub live: Option<LiveView>,
+    /// Stream time 0 of the whole daemon (see `capture_loop`).
+    pub started: Instant,
+    pub started_wall: DateTime<Utc>,
+    shutdown: AtomicBool,
+    shutdown_wake: (Mutex<()>, Condvar),
+    ready_sent: AtomicBool,
+    /// Milliseconds since `started` of the last sign of life of each thread.
+    capture_beat_ms: AtomicU64,
+    analysis_beat_ms: AtomicU64,
+}
+
+impl Shared {
+    pub fn is_shutting_down(&self) -> bool {
+        self.shutdown.load(Relaxed)
+    }
+
+    fn request_shutdown(&self) {
+        self.shutdown.store(true, Relaxed);
+        self.shutdown_wake.1.notify_all();
+    }
+
+    /// Sleeps, waking early on shutdown.
+    pub fn sleep_unless_shutdown(&self, d: Duration) {
+        let guard = self.shutdown_wake.0.lock().unwrap_or_else(|p| p.into_inner());
+        let _ = self.shutdown_wake.1.wait_timeout_while(guard, d, |_| !self.is_shutting_down());
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.started.elapsed().as_millis() as u64
+    }
+
+    pub fn capture_heartbeat(&self) {
+        self.capture_beat_ms.store(self.now_ms(), Relaxed);
+    }
+
+    pub fn analysis_heartbeat(&self) {
+        self.analysis_beat_ms.store(self.now_ms(), Relaxed);
+    }
+
+    /// Both threads showed progress within `within`.
+    fn making_progress(&self, within: Duration) -> bool {
+        let now = self.now_ms();
+        let fresh = |beat: &AtomicU64| now.saturating_sub(beat.load(Relaxed)) <= within.as_millis() as u64;
+        fresh(&self.capture_beat_ms) && fresh(&self.analysis_beat_ms)
+    }
+
+    pub fn notify_ready_once(&self) {
+        if !self.ready_sent.swap(true, Relaxed) {
+            log::info!("proctord is ready: camera and models are up, the first frame is analysed.");
+            notify::ready("camera and models are up");
+        }
+    }
+
+    /// Stores an event (flushed, queued for MQTT) and shows it live. A store failure is
+    /// logged and counted; the pipeline goes on.
+    pub fn record(&self, event: &ProctorEvent) {
+        match self.control.record_event(event) {
+            Ok(()) => {
+                self.health.events_recorded.fetch_add(1, Relaxed);
+                log::info!("Event {} {:?} ({}) for {}.", event.kind.as_str(), event.phase, event.id, event.session_id.map_or("the kiosk".to_string(), |s| format!("session {s}")));
+            }
+            Err(e) => {
+                self.health.store_errors.fetch_add(1, Relaxed);
+                log::error!("Cannot store event {} ({}): {e}", event.id, event.kind.as_str());
+            }
+        }
+    }
+}
+
+pub fn run(config_path: &Path) -> anyhow::Result<()> {
+    let cfg = Config::load(config_path)?;
+    notify::status("loading models");
+    let detector = Detector::from_config(&cfg).context("cannot start the detector")?;
+    log::info!("Models run on the {}.", detector.ran_on().as_str().to_uppercase());
+    let models: Vec<ModelUsed> = detector.models().iter().map(|m| ModelUsed { name: m.name.clone(), file: m.file.clone(), sha256: m.sha256.clone() }).collect();
+    let accelerator = detector.ran_on().as_str();
+    let store_dir = cfg.kiosk.state_dir.join("store");
+    let store = Store::open(&store_dir).with_context(|| format!("cannot open the store in {}", store_dir.display()))?;
+    let control = Control::new(store.clone(), cfg.clone(), models)?;
+    let live = cfg.web.enabled.then(LiveView::new);
+    let shared = Arc::new(Shared {
+        control: control.clone(),
+        slot: FrameSlot::default(),
+        health: Health::default(),
+        live: live.clone(),
+        started: Instant::now(),
+        started_wall: Utc::now(),
+        shutdown: AtomicBool::new(false),
+        shutdown_wake: (Mutex::new(()), Condvar::new()),
+        ready_sent: AtomicBool::new(false),
+        capture_beat_ms: AtomicU64::new(0),
+        analysis_beat_ms: AtomicU64::new(0),
+    });
+
+    let analysis = Analysis::new(detector, &cfg);
+    let capture = {
+        let s = shared.clone();
+        std::thread::Builder::new().name("capture".into()).spawn(move || capture_loop::run(s))?
+    };
+    let analysis = {
+        let s = shared.clone();
+        std::thread::Builder::new().name("analysis".into()).spawn(move || {
+            let result = analysis_loop::run(s.clone(), analysis);
+            if result.is_err() {
+                s.request_shutdown();
+            }
+            result
+        })?
+    };
+
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().thread_name("proctord-io").build()?;
+    runtime.block_on(serve(shared.clone(), cfg.clone(), store, live, accelerator))?;
+
+    shared.request_shutdown();
+    notify::stopping();
+    let _ = capture.join();
+    let analysis_result = analysis.join().unwrap_or_else(|_| Err("the analysis thread panicked".into()));
+    log::info!("proctord stopped; every recorded event is on disk.");
+    analysis_result.map_err(|e| anyhow::anyhow!(e))
+}
+
+/// The async side: signals, MQTT, web, health and the watchdog, until shutdown.
+async fn serve(shared: Arc<Shared>, cfg: Config, store: Store, live: Option<LiveView>, accelerator: &'static str) -> anyhow::Result<()> {
+    let (health_tx, health_rx) = watch::channel(serde_json::Value::Null);
+    let mut publisher = if cfg.mqtt.enabled {
+        Some(Publisher::spawn(&cfg.mqtt, &cfg.kiosk, store.clone(), health_rx).context("cannot start MQTT publishing")?)
+    } else {
+        log::info!("MQTT is off ([mqtt] enabled = false); events stay in the local store.");
+        None
+    };
+    if let Some(commands) = publisher.as_mut().and_then(|p| p.take_commands()) {
+        tokio::spawn(follow_commands(shared.control.clone(), commands));
+    }
+    let mqtt_status = publisher.as_ref().map(|p| p.status());
+
+    let (stop_tx, stop_rx) = watch::channel(false);
+    if let Some(live) = live.clone() {
+        let state = crate::web::AppState::new(shared.control.clone(), live, cfg.web.clone());
+        let listen: std::net::SocketAddr = cfg.web.listen.parse().context("[web] listen is not an address:port")?;
+        let mut stop = stop_rx.clone();
+        tokio::spawn(async move {
+            if let Err(e) = crate::web::serve(state, listen, async move { let _ = stop.changed().await; }).await {
+                log::error!("The status page could not be served on {listen}: {e}");
+            }
+        });
+    }
+
+    // Health once a second; retention once a minute; watchdog at half its interval.
+    let watchdog = notify::watchdog_interval();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let mut seconds = 0u64;
+    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
+    loop {
+        tokio::select! {
+            _ = sigterm.recv() => { log::info!("SIGTERM: stopping."); break; }
+            _ = sigint.recv() => { log::info!("SIGINT: stopping."); break; }
+            _ = tick.tick() => {
+                if shared.is_shutting_down() { break; }
+                seconds += 1;
+                shared.health.sample_rates();
+                let mqtt = mqtt_status.as_ref().map_or(serde_json::json!({"enabled": false}), |s| serde_json::to_value(&*s.borrow()).unwrap_or_default());
+                let snapshot = shared.health.snapshot(shared.slot.depth(), store.outbox().len(), mqtt, shared.started.elapsed(), accelerator);
+                if let Some(live) = &live { live.publish_health(snapshot.clone()); }
+                let _ = health_tx.send(snapshot);
+                if let Some(interval) = watchdog
+                    && seconds % (interval.as_secs() / 2).max(1) == 0
+                    && shared.making_progress(interval / 2)
+                {
+                    notify::watchdog_ping();
+                }
+                if seconds % 60 == 1 {
+                    let s = shared.clone();
+                    tokio::task::spawn_blocking(move || apply_retention(&s));
+                }
+            }
+        }
+    }
+    notify::stopping();
+    shared.request_shutdown();
+    let _ = stop_tx.send(true);
+    if let Some(p) = publisher {
+        if tokio::time::timeout(Duration::from_secs(3), p.shutdown()).await.is_err() {
+            log::warn!("The broker did not answer the disconnect in time; unacknowledged events stay in the outbox.");
+        }
+    }
+    Ok(())
+}
+
+async fn follow_commands(control: Control, mut commands: tokio::sync::mpsc::Receiver<Command>) {
+    while let Some(command) = commands.recv().await {
+        let result = match &command {
+            Command::StartSession { candidate, exam_id, notes } => control.start_session(candidate, exam_id.as_deref(), notes.as_deref()).map(|s| format!("started session {}", s.id)),
+            Command::EndSession { session_id } => control.end_session(*session_id).map(|r| format!("ended session {} (score {:.1})", r.session_id, r.score)),
+        };
+        match result {
+            Ok(what) => log::info!("MQTT command: {what}."),
+            Err(e) => log::warn!("MQTT command {command:?} refused: {e}"),
+        }
+    }
+}
+
+fn apply_retention(shared: &Shared) {
+    let cfg = &shared.control.config().recording;
+    let dir = recordings_dir(&shared.control.config().kiosk.state_dir);
+    for path in enforce_retention(&dir, cfg.retention_days, cfg.max_total_mib) {
+        log::info!("Retention removed {}.", path.display());
+        let session = path.parent().and_then(|p| p.file_name()).and_then(|n| n.to_str()).and_then(|n| uuid::Uuid::parse_str(n).ok());
+        if let Err(e) = shared.control.store().remove_segment(session, &path) {
+            log::warn!("Cannot remove the record of {}: {e}", path.display());
+        }
+    }
+}
