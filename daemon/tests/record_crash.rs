@@ -128,15 +128,27 @@ fn sigkill_mid_segment_leaves_finished_segments_intact_and_the_open_one_playable
         .unwrap();
 
     // Wait for two finished segments, then kill about 1.5 s later, mid-segment.
+    // Read on a thread of its own, so a child that hangs fails the test instead of hanging it.
     let stdout = BufReader::new(child.stdout.take().unwrap());
+    let (lines, reported_lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in stdout.lines().map_while(Result::ok) {
+            if let Some(segment) = parse_segment_line(&line)
+                && lines.send(segment).is_err()
+            {
+                return;
+            }
+        }
+    });
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut reported = Vec::new();
-    for line in stdout.lines() {
-        if let Some(segment) = parse_segment_line(&line.unwrap()) {
-            reported.push(segment);
-        }
-        if reported.len() == 2 || Instant::now() > deadline {
+    while reported.len() < 2 {
+        let Some(left) = deadline.checked_duration_since(Instant::now()) else {
             break;
+        };
+        match reported_lines.recv_timeout(left) {
+            Ok(segment) => reported.push(segment),
+            Err(_) => break,
         }
     }
     std::thread::sleep(Duration::from_millis(1500));

@@ -253,3 +253,48 @@ fn frames_whose_time_goes_backwards_are_dropped_not_recorded() {
     );
     recorder.finish().unwrap();
 }
+
+#[test]
+fn frames_that_change_size_mid_recording_are_scaled_to_the_first_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut recorder, segments) = start(&config("auto"), dir.path(), Uuid::now_v7());
+    let frames = clip_frames(30);
+    record(&mut recorder, &frames[..15]);
+    // The camera came back at 320×240.
+    let small: Vec<Frame> = frames[15..]
+        .iter()
+        .map(|f| {
+            Frame::new_rgb(
+                f.seq,
+                f.pts,
+                f.wall_time,
+                320,
+                240,
+                vec![90u8; 320 * 240 * 3].into(),
+            )
+        })
+        .collect();
+    record(&mut recorder, &small);
+    assert_eq!(recorder.dropped_frames(), 0);
+    recorder.finish().unwrap();
+    let segments: Vec<SegmentFinished> = segments.try_iter().collect();
+    assert_eq!(segments.len(), 2, "3 s in 2 s segments");
+    for segment in &segments {
+        let output = Command::new("gst-discoverer-1.0")
+            .arg(&segment.path)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success(), "{text}");
+        assert!(
+            text.contains("Width: 768") && text.contains("Height: 432"),
+            "{}:\n{text}",
+            segment.path.display()
+        );
+    }
+    let total_s: f64 = segments.iter().map(|s| s.duration_s).sum();
+    assert!(
+        (total_s - 3.0).abs() < 0.3,
+        "30 frames at 10 fps make {total_s} s"
+    );
+}

@@ -344,6 +344,12 @@ impl Recorder {
     }
 }
 
+// The pipeline hands the recorder to its capture thread.
+const _: fn() = || {
+    fn is_send<T: Send>() {}
+    is_send::<Recorder>();
+};
+
 impl Drop for Recorder {
     /// Without `finish`, the segment being written is left as the robust muxer last
     /// indexed it, as after a crash.
