@@ -14,9 +14,10 @@
 #   watchdog  as ready, then the daemon is frozen (SIGSTOP): with WatchdogSec=4s systemd
 #             must abort it (Result=watchdog) and Restart= must bring a new process to
 #             active (running).
-#   sandbox   `proctord detect` on a photo inside the unit's full sandbox (user proctord,
-#             seccomp filter, MemoryDenyWriteExecute, ProtectSystem=strict, closed
-#             device policy): LiteRT + XNNPACK + the models must work there.
+#   sandbox   `proctord detect` on a photo and a 2 s clip inside the unit's full sandbox
+#             (user proctord, PrivateUsers, seccomp filter, MemoryDenyWriteExecute,
+#             ProtectSystem=strict, closed device policy): LiteRT + XNNPACK + the models
+#             + GStreamer must work there, and the video group must still grant access.
 #
 # Needs root and systemd-nspawn (Debian: systemd-container). About 15-30 s per scenario.
 # Environment:
@@ -111,6 +112,9 @@ Type=oneshot
 ExecStart=
 ExecStart=$O/bin/proctord detect --config /etc/proctord/proctord.toml --input $O/media/$photo --json
 ExecStart=$O/bin/proctord detect --config /etc/proctord/proctord.toml --input $O/clip.mp4 --json
+# No /dev/video* here: a root:video 0640 file stands in for the camera node (same
+# kernel permission check) to prove SupplementaryGroups=video survives PrivateUsers=yes.
+ExecStart=/bin/cat /run/video-group-probe
 WatchdogSec=0
 Restart=no
 EOF
@@ -156,6 +160,7 @@ r user "$(id -u proctord 2>/dev/null || echo missing)"
 t0=$(now)
 case $SCENARIO in
 sandbox)
+  echo video-group-ok >/run/video-group-probe; chgrp video /run/video-group-probe; chmod 0640 /run/video-group-probe
   systemctl start proctord.service; r start_rc $?
   r result "$(prop Result)"; r exec_status "$(prop ExecMainStatus)"
   r elapsed_s "$(elapsed $t0)"
@@ -256,6 +261,7 @@ case $scenario in
   sandbox)
     check "detect in the sandbox: result" success "$(get result)"
     check "detect in the sandbox: exit status" 0 "$(get exec_status)"
+    grep -q video-group-ok "$work/out/proctord.log" || { show_logs; die "the unit's process could not read a root:video 0640 file (camera access via SupplementaryGroups=video)"; }
     frames=$(grep -c '"faces"' "$work/out/proctord.log" || true)
     (( frames >= 5 )) || { show_logs; die "detect printed $frames detection lines (want the photo + the clip's frames)"; }
     say "PASS: detect (photo + 2 s clip, $frames analysed frames) ran in the hardened sandbox in $(get elapsed_s) s"
