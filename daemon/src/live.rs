@@ -7,19 +7,17 @@
 //! many viewers there are; frames nobody looks at are never encoded.
 //!
 //! # Health
-//! The pipeline decides what goes into the health object. The status page shows these
-//! top-level keys when present and lists any others as they are:
+//! The pipeline decides what goes into the health object (`service::health` makes it).
+//! The status page's tiles read these keys when present and list every other top-level
+//! key as it is:
 //!
-//! | key               | meaning                                               |
-//! |-------------------|-------------------------------------------------------|
-//! | `camera_state`    | `"ok"`, `"starting"`, `"lost"`, …                     |
-//! | `camera_fps`      | frames per second arriving from the camera            |
-//! | `inference_ms`    | milliseconds of the last (or mean) inference          |
-//! | `dropped_frames`  | frames inference skipped because a newer one waited   |
-//! | `queue_depths`    | object: queue name → items waiting                    |
-//! | `recording_state` | `"recording"`, `"stopped"`, `"off"`, …                |
-//! | `mqtt_state`      | `"connected"`, `"disconnected"`, `"off"`, …           |
-//! | `outbox_len`      | items stored but not yet acknowledged by the broker   |
+//! | key          | read by the page                                                      |
+//! |--------------|-----------------------------------------------------------------------|
+//! | `camera`     | `connected` (bool), `state` (a sentence), `fps`, `outages`            |
+//! | `inference`  | `last_ms`, `mean_ms`, `fps`, `accelerator`, `errors`, `dropped_frames`, `queue_depth` |
+//! | `recording`  | `active` (bool), `note` (a sentence; `"stopped: …"` is shown as a fault), `dropped_frames` |
+//! | `mqtt`       | `{"enabled": false}`, or the publisher's `connected`, `last_error`, `acknowledged` |
+//! | `outbox_len` | items stored but not yet acknowledged by the broker                   |
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;

@@ -51,21 +51,21 @@ pub struct Canvas {
 
 pub fn draw_detections(canvas: &mut Canvas, detections: &Detections) {
     let style = Style::for_size(canvas.width, canvas.height);
-    for object in detections.objects.iter().flatten() {
-        let colour = match object.class {
-            ObjectClass::Phone => PHONE_COLOUR,
-            ObjectClass::Notes | ObjectClass::Device => NOTES_OR_DEVICE_COLOUR,
-            ObjectClass::Person => PERSON_COLOUR,
-        };
-        let thickness = if object.class == ObjectClass::Person {
-            style.thin
-        } else {
-            style.thick
-        };
-        let label = format!("{} {:.0}%", object.label, object.score * 100.0);
-        canvas.labelled_box(object.bbox, colour, thickness, &label, style.text_scale);
+    let objects = detections.objects.as_deref().unwrap_or_default();
+    let (people, things): (Vec<_>, Vec<_>) =
+        objects.iter().partition(|o| o.class == ObjectClass::Person);
+    // Drawn from least to most important, so that what matters is never hidden: people
+    // (context), then faces, then phones, notes and devices on top.
+    for person in people {
+        let label = format!("{} {:.0}%", person.label, person.score * 100.0);
+        canvas.labelled_box(
+            person.bbox,
+            PERSON_COLOUR,
+            style.thin,
+            &label,
+            style.text_scale,
+        );
     }
-    // Faces last: they matter most and must not be hidden under a person's box.
     for face in &detections.faces {
         let label = format!(
             "FACE {:.0}% YAW {:+.0} PITCH {:+.0}",
@@ -80,6 +80,15 @@ pub fn draw_detections(canvas: &mut Canvas, detections: &Detections) {
             &label,
             style.text_scale,
         );
+    }
+    for thing in things {
+        let colour = if thing.class == ObjectClass::Phone {
+            PHONE_COLOUR
+        } else {
+            NOTES_OR_DEVICE_COLOUR
+        };
+        let label = format!("{} {:.0}%", thing.label, thing.score * 100.0);
+        canvas.labelled_box(thing.bbox, colour, style.thick, &label, style.text_scale);
     }
 }
 

@@ -1,0 +1,129 @@
+//! Serves the status page and API for the browser test (tests/e2e): a temporary store,
+//! a live view fed with a real photo and what the real models find in it, and a known
+//! token. Needs `make setup` (runtime and models).
+//!
+//! `cargo run --example web_fixture` prints `listening on http://127.0.0.1:PORT` once it
+//! answers, and stops when its standard input closes or on SIGINT/SIGTERM.
+//!
+//! Environment: `PROCTORD_FIXTURE_TOKEN` (default `e2e-fixture-token`),
+//! `PROCTORD_FIXTURE_PORT` (default 0: any free port), `PROCTORD_FIXTURE_PHOTO`
+//! (default the phone photo in ../shared/media).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use proctord::capture::load_still;
+use proctord::config::{Config, WebConfig};
+use proctord::control::Control;
+use proctord::frame::Frame;
+use proctord::inference::Detector;
+use proctord::live::LiveView;
+use proctord::report::ModelUsed;
+use proctord::store::Store;
+use proctord::web::{AppState, serve_on};
+use serde_json::json;
+
+/// A camera at 5 frames per second, as the MJPEG stream sends them.
+const FRAME_INTERVAL: Duration = Duration::from_millis(200);
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn env_or(name: &str, default: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| default.to_string())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
+    let token = env_or("PROCTORD_FIXTURE_TOKEN", "e2e-fixture-token");
+    let port: u16 = env_or("PROCTORD_FIXTURE_PORT", "0")
+        .parse()
+        .context("PROCTORD_FIXTURE_PORT must be a port number")?;
+    let photo = std::env::var_os("PROCTORD_FIXTURE_PHOTO")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("../shared/media/phone/coco_000000000395.jpg"));
+
+    let mut config = Config::default();
+    config.runtime.library = repo().join("runtime/libLiteRt.so");
+    config.models.dir = repo().join("models/cache");
+    config.models.manifest = repo().join("models/manifest.toml");
+
+    let photo_frame = load_still(&photo)
+        .with_context(|| format!("cannot load the fixture photo {}", photo.display()))?;
+    let mut detector =
+        Detector::from_config(&config).context("the detector did not start (run `make setup`)")?;
+    let started = Instant::now();
+    let detections = detector.detect(&photo_frame, true)?;
+    let inference_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let models = detector
+        .models()
+        .iter()
+        .map(|m| ModelUsed {
+            name: m.name.clone(),
+            file: m.file.clone(),
+            sha256: m.sha256.clone(),
+        })
+        .collect();
+
+    let state_dir = tempfile::tempdir()?;
+    let store = Store::open(state_dir.path().join("state"))?;
+    let control = Control::new(store.clone(), config.clone(), models)?;
+    let live = LiveView::new();
+    let web = WebConfig {
+        api_token: token,
+        ..config.web.clone()
+    };
+
+    // Republish the photo as a camera would, with the health a running pipeline reports.
+    let camera = live.clone();
+    let camera_state = format!("capturing from still image {} (fixture)", photo.display());
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(FRAME_INTERVAL);
+        for seq in 0u64.. {
+            ticks.tick().await;
+            let frame = Frame::new_rgb(
+                seq,
+                FRAME_INTERVAL * seq as u32,
+                chrono::Utc::now(),
+                photo_frame.width,
+                photo_frame.height,
+                photo_frame.data.clone(),
+            );
+            camera.publish_frame(&frame, &detections);
+            camera.publish_health(json!({
+                "uptime_s": (seq * FRAME_INTERVAL.as_millis() as u64) / 1000,
+                "camera": { "connected": true, "state": camera_state, "fps": 5.0, "frames": seq + 1, "outages": 0 },
+                "inference": { "accelerator": "cpu", "fps": 5.0, "last_ms": inference_ms, "mean_ms": inference_ms, "dropped_frames": 0, "errors": 0, "queue_depth": 0 },
+                "recording": { "active": false, "note": "recording is off in the fixture", "dropped_frames": 0 },
+                "mqtt": { "enabled": false },
+                "outbox_len": store.outbox().len(),
+            }));
+        }
+    });
+
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    println!("listening on http://{}", listener.local_addr()?);
+    std::io::stdout().flush()?;
+    serve_on(listener, AppState::new(control, live, web), stopped()).await?;
+    Ok(())
+}
+
+/// Completes when standard input closes (the test that started us is gone) or on a signal.
+async fn stopped() {
+    let (closed_tx, closed_rx) = tokio::sync::oneshot::channel::<()>();
+    std::thread::spawn(move || {
+        let _ = std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
+        let _ = closed_tx.send(());
+    });
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("SIGTERM handler");
+    tokio::select! {
+        _ = closed_rx => {}
+        _ = terminate.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+}

@@ -1,0 +1,151 @@
+// The proctor's status page in a real browser: Debian's chromium, driven by
+// playwright-core, against the web fixture (daemon/examples/web_fixture.rs: the real API
+// over a temporary store, a live view fed with a real photo and real detections).
+//
+// Run from the repository root: `node --test tests/e2e/` (after `make setup`).
+// PROCTORD_WEB_FIXTURE names a built fixture binary; without it `cargo run` builds one.
+// Without /usr/bin/chromium the tests are skipped, unless CI is set: then they fail.
+
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const REPO = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const CHROMIUM = "/usr/bin/chromium";
+const TOKEN = "e2e-fixture-token";
+const SCREENSHOT = join(REPO, "target", "e2e", "status.png");
+// Markup in a name must show as text, never become markup.
+const CANDIDATE = `Zoë <b>O'Brien</b> & "Co"`;
+const STEP_MS = 15_000;
+
+const inCi = Boolean(process.env.CI) && process.env.CI !== "false";
+const chromiumMissing = !existsSync(CHROMIUM);
+if (chromiumMissing && inCi) throw new Error(`${CHROMIUM} is missing and CI is set: install chromium (scripts/setup.sh does).`);
+const skip = chromiumMissing ? `${CHROMIUM} is missing: install chromium to run the browser test` : false;
+
+/** Starts the fixture and resolves with its base URL once it listens. */
+function startFixture() {
+  const built = process.env.PROCTORD_WEB_FIXTURE;
+  const [command, args] = built ? [built, []] : ["cargo", ["run", "--quiet", "-p", "proctord", "--example", "web_fixture"]];
+  const child = spawn(command, args, { cwd: REPO, env: { ...process.env, PROCTORD_FIXTURE_TOKEN: TOKEN }, stdio: ["pipe", "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (d) => { stderr += d; });
+  return new Promise((resolve, reject) => {
+    let stdout = "";
+    const timer = setTimeout(() => reject(new Error(`the fixture did not start within 5 minutes:\n${stderr}`)), 300_000);
+    child.stdout.on("data", (d) => {
+      stdout += d;
+      const listening = stdout.match(/listening on (http:\/\/\S+)/);
+      if (listening) { clearTimeout(timer); resolve({ child, url: listening[1] }); }
+    });
+    child.on("exit", (code) => { clearTimeout(timer); reject(new Error(`the fixture exited (${code}) before listening:\n${stderr}`)); });
+  });
+}
+
+describe("the proctor's status page", { skip }, () => {
+  let fixture, context, page, userDataDir;
+  const problems = [];
+
+  before(async () => {
+    fixture = await startFixture();
+    userDataDir = mkdtempSync(join(tmpdir(), "proctord-e2e-chromium-"));
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+      viewport: { width: 1440, height: 960 },
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.setDefaultTimeout(STEP_MS);
+    page.on("console", (m) => { if (m.type() === "error") problems.push(`console: ${m.text()}`); });
+    page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+    // The MJPEG image never finishes loading, so do not wait for the load event.
+    await page.goto(fixture.url + "/", { waitUntil: "domcontentloaded" });
+  });
+
+  after(async () => {
+    await context?.close();
+    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+    if (fixture) { fixture.child.stdin.end(); fixture.child.kill("SIGTERM"); }
+  });
+
+  test("connects to the live feed and offers to start a session", async () => {
+    await page.locator("#conn", { hasText: "Live" }).waitFor();
+    assert.equal(await page.locator("#session-state").textContent(), "No session");
+    assert.ok(await page.locator("#start-form").isVisible());
+  });
+
+  test("starts a session through the form once the token is pasted, showing the name as text", async () => {
+    await page.fill("#candidate-input", CANDIDATE);
+    await page.click("#start-button");
+    await page.locator("#control-msg", { hasText: "token" }).waitFor();
+    assert.ok(await page.locator("#token-box").evaluate((d) => d.open), "the token box opens when the token is missing");
+
+    await page.fill("#token-input", TOKEN);
+    await page.press("#token-input", "Enter");
+    await page.locator("#token-state", { hasText: "set for this tab" }).waitFor();
+    await page.fill("#candidate-input", CANDIDATE);
+    await page.fill("#exam-input", "MATH-101");
+    await page.click("#start-button");
+
+    await page.locator("#session-active").waitFor({ state: "visible" });
+    assert.equal(await page.locator("#candidate").textContent(), CANDIDATE);
+    assert.equal(await page.locator("#candidate b").count(), 0, "the name became markup");
+    assert.match(await page.locator("#exam").textContent(), /MATH-101/);
+    await page.locator("#score", { hasText: "100" }).waitFor();
+  });
+
+  test("shows an event logged through the API on the timeline as it happens", async () => {
+    const response = await fetch(fixture.url + "/api/detections/log", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify({ label: "Phone on the desk", note: "seen by the e2e test <script>", score: 0.87 }),
+    });
+    assert.equal(response.status, 201, await response.text());
+    const item = page.locator("#timeline li", { hasText: "Phone on the desk" });
+    await item.waitFor();
+    assert.match(await item.textContent(), /confidence 87%/);
+    assert.match(await item.textContent(), /seen by the e2e test <script>/);
+    await page.locator("#event-count", { hasText: "1" }).waitFor();
+  });
+
+  test("shows the live camera image with the photo's size", async () => {
+    await page.waitForFunction(() => document.getElementById("live").naturalWidth > 0);
+    const size = await page.locator("#live").evaluate((img) => [img.naturalWidth, img.naturalHeight]);
+    assert.deepEqual(size, [640, 580]);
+    assert.ok(await page.locator("#no-video").isHidden(), "the no-image notice still covers the camera");
+    await page.locator("#seen", { hasText: "cell phone" }).waitFor();
+  });
+
+  test("shows the kiosk's health from the pipeline", async () => {
+    await page.locator("#tile-camera .tile-value", { hasText: "5.0 fps" }).waitFor();
+    await page.locator("#tile-mqtt .tile-value", { hasText: "Off" }).waitFor();
+    await page.locator("#tile-outbox .tile-value", { hasText: /^\d+$/ }).waitFor();
+    await page.locator("#kiosk-name", { hasText: "kiosk-01" }).waitFor();
+    mkdirSync(dirname(SCREENSHOT), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+  });
+
+  test("ends the session only on a second click and shows the final score with report links", async () => {
+    await page.click("#end-button");
+    await page.locator("#end-button", { hasText: "Click again" }).waitFor();
+    assert.ok(await page.locator("#session-active").isVisible(), "one click ended the session");
+    await page.click("#end-button");
+    await page.locator("#last-session").waitFor({ state: "visible" });
+    assert.equal(await page.locator("#last-candidate").textContent(), CANDIDATE);
+    const pdf = await page.locator("#last-pdf").getAttribute("href");
+    assert.match(pdf, /^\/api\/reports\/[0-9a-f-]{36}\?format=pdf$/);
+    const report = await fetch(fixture.url + pdf);
+    assert.equal(report.headers.get("content-type"), "application/pdf");
+    assert.ok(await page.locator("#start-form").isVisible());
+  });
+
+  test("reports no script errors or blocked resources", () => {
+    assert.deepEqual(problems, []);
+  });
+});
