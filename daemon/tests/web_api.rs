@@ -694,13 +694,13 @@ async fn health_shows_null_pipeline_until_it_publishes_then_what_it_published() 
 
     kiosk
         .live
-        .publish_health(json!({ "camera_state": "ok", "camera_fps": 29.9, "outbox_len": 3 }));
+        .publish_health(json!({ "camera": { "connected": true, "fps": 29.9 }, "outbox_len": 3 }));
     kiosk
         .live
         .publish_frame(&grey_frame(7, 64, 48), &face_and_phone(7));
     let id = kiosk.start("Ada").await["session"]["id"].clone();
     let after = kiosk.get("/api/health").await.json();
-    assert_eq!(after["pipeline"]["camera_fps"], 29.9);
+    assert_eq!(after["pipeline"]["camera"]["fps"], 29.9);
     assert_eq!(after["pipeline"]["outbox_len"], 3);
     assert_eq!(after["live_frame"]["seq"], 7);
     assert_eq!(after["active_session_id"], id);

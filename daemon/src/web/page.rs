@@ -54,6 +54,6 @@ fn hash_of_element(page: &str, tag: &str) -> String {
             .unwrap_or_else(|| panic!("the status page's <{tag}> is not closed"));
     format!(
         "sha256-{}",
-        BASE64.encode(Sha256::digest(page[start..end].as_bytes()))
+        BASE64.encode(Sha256::digest(&page.as_bytes()[start..end]))
     )
 }
