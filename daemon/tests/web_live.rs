@@ -205,7 +205,36 @@ fn boxes_touching_or_beyond_the_image_edges_are_clipped_not_a_panic() {
     );
     assert_eq!(
         canvas.pixel(49, 39),
-        FACE_COLOUR,
+        PHONE_COLOUR,
         "the whole-image box is drawn on the last pixel"
     );
+}
+
+#[test]
+fn a_phone_is_drawn_over_a_face_and_a_face_over_a_person() {
+    let mut canvas = grey_canvas(200, 200);
+    let same = BBox {
+        x0: 0.25,
+        y0: 0.25,
+        x1: 0.75,
+        y1: 0.75,
+    };
+    let person = DetectedObject {
+        class: ObjectClass::Person,
+        label: "person".into(),
+        score: 0.9,
+        bbox: same,
+    };
+    draw_detections(
+        &mut canvas,
+        &detections(1, vec![face(same)], Some(vec![phone(same), person.clone()])),
+    );
+    assert_eq!(canvas.pixel(50, 100), PHONE_COLOUR);
+
+    let mut canvas = grey_canvas(200, 200);
+    draw_detections(
+        &mut canvas,
+        &detections(1, vec![face(same)], Some(vec![person])),
+    );
+    assert_eq!(canvas.pixel(50, 100), FACE_COLOUR);
 }
