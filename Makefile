@@ -14,7 +14,7 @@ runtime models:
 build: setup
 	$(CARGO) build --release
 
-demo: runtime
+demo: setup
 	scripts/demo.sh
 
 test: setup
