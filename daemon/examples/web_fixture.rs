@@ -14,16 +14,21 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use chrono::{DateTime, Utc};
 use proctord::capture::load_still;
-use proctord::config::{Config, WebConfig};
+use proctord::config::{Config, RulesConfig, WebConfig};
 use proctord::control::Control;
+use proctord::detections::Detections;
+use proctord::event::ProctorEvent;
 use proctord::frame::Frame;
 use proctord::inference::Detector;
 use proctord::live::LiveView;
 use proctord::report::ModelUsed;
+use proctord::rules::RulesEngine;
 use proctord::store::Store;
 use proctord::web::{AppState, serve_on};
 use serde_json::json;
+use uuid::Uuid;
 
 /// A camera at 5 frames per second, as the MJPEG stream sends them.
 const FRAME_INTERVAL: Duration = Duration::from_millis(200);
@@ -78,22 +83,34 @@ async fn main() -> anyhow::Result<()> {
         ..config.web.clone()
     };
 
-    // Republish the photo as a camera would, with the health a running pipeline reports.
+    // Republish the photo as a camera would, run the rules on it during a session, and
+    // report the health a running pipeline reports.
     let camera = live.clone();
+    let pipeline_control = control.clone();
+    let rules_config = config.rules.clone();
     let camera_state = format!("capturing from still image {} (fixture)", photo.display());
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(FRAME_INTERVAL);
+        let mut rules = SessionRules::default();
         for seq in 0u64.. {
             ticks.tick().await;
+            let pts = FRAME_INTERVAL * seq as u32;
+            let data = photo_frame.data.clone();
             let frame = Frame::new_rgb(
                 seq,
-                FRAME_INTERVAL * seq as u32,
-                chrono::Utc::now(),
+                pts,
+                Utc::now(),
                 photo_frame.width,
                 photo_frame.height,
-                photo_frame.data.clone(),
+                data,
             );
-            camera.publish_frame(&frame, &detections);
+            let seen = Detections {
+                frame_seq: seq,
+                at: pts,
+                ..detections.clone()
+            };
+            camera.publish_frame(&frame, &seen);
+            rules.on_frame(&pipeline_control, &rules_config, &seen);
             camera.publish_health(json!({
                 "uptime_s": (seq * FRAME_INTERVAL.as_millis() as u64) / 1000,
                 "camera": { "connected": true, "state": camera_state, "fps": 5.0, "frames": seq + 1, "outages": 0 },
@@ -110,6 +127,37 @@ async fn main() -> anyhow::Result<()> {
     std::io::stdout().flush()?;
     serve_on(listener, AppState::new(control, live, web), stopped()).await?;
     Ok(())
+}
+
+/// The rules engine of the active session, started afresh for each session as the daemon
+/// does, so the page sees real rule events (two faces, a phone) with real timing.
+#[derive(Default)]
+struct SessionRules {
+    running: Option<(Uuid, RulesEngine, DateTime<Utc>, Duration)>,
+}
+
+impl SessionRules {
+    fn on_frame(&mut self, control: &Control, config: &RulesConfig, seen: &Detections) {
+        let active = control.active();
+        if self.running.as_ref().map(|(id, ..)| *id) != active.as_ref().map(|s| s.id) {
+            self.running =
+                active.map(|s| (s.id, RulesEngine::new(config.clone()), Utc::now(), seen.at));
+        }
+        let Some((session_id, engine, epoch, first_pts)) = self.running.as_mut() else {
+            return;
+        };
+        // Stream time starts at the session's first frame.
+        let in_session = Detections {
+            at: seen.at - *first_pts,
+            ..seen.clone()
+        };
+        for event in engine.on_detections(&in_session) {
+            let event = ProctorEvent::from_rule(&event, Some(*session_id), *epoch);
+            if let Err(e) = control.record_event(&event) {
+                log::error!("The fixture could not record an event: {e}");
+            }
+        }
+    }
 }
 
 /// Completes when standard input closes (the test that started us is gone) or on a signal.
