@@ -40,6 +40,9 @@ struct Inner {
     events_tx: broadcast::Sender<ProctorEvent>,
     /// Health of the running session, kept current by the pipeline.
     live_health: Mutex<SessionHealth>,
+    /// Closes the events still open in the running session (installed by the pipeline),
+    /// so that they end before the session does and the report has their real end.
+    close_open_events: Mutex<Option<Arc<dyn Fn() + Send + Sync>>>,
 }
 
 impl Control {
@@ -47,7 +50,7 @@ impl Control {
         let active = store.active_session()?;
         let (active_tx, _) = watch::channel(active);
         let (events_tx, _) = broadcast::channel(256);
-        Ok(Control { inner: Arc::new(Inner { store, config, models, active_tx, events_tx, live_health: Mutex::new(SessionHealth::default()) }) })
+        Ok(Control { inner: Arc::new(Inner { store, config, models, active_tx, events_tx, live_health: Mutex::new(SessionHealth::default()), close_open_events: Mutex::new(None) }) })
     }
 
     pub fn store(&self) -> &Store {
@@ -90,10 +93,19 @@ impl Control {
         Ok(session)
     }
 
+    /// Installs the pipeline's way of closing the running session's open events.
+    pub fn set_close_open_events(&self, close: Arc<dyn Fn() + Send + Sync>) {
+        *self.inner.close_open_events.lock().unwrap_or_else(|p| p.into_inner()) = Some(close);
+    }
+
     /// Ends the session, stores its health, queues its report for MQTT and returns it.
     pub fn end_session(&self, id: Uuid) -> Result<Report, ControlError> {
         let is_active = self.active().is_some_and(|s| s.id == id);
         if is_active {
+            let close = self.inner.close_open_events.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            if let Some(close) = close {
+                close();
+            }
             let health = self.inner.live_health.lock().unwrap_or_else(|p| p.into_inner()).clone();
             self.inner.store.put_session_health(id, &health)?;
         }

@@ -79,5 +79,6 @@ pub fn focus_lost_count(events: &[ReportEvent]) -> u32 {
 }
 
 fn hundredths(points: f64) -> f64 {
-    (points * 100.0).round() / 100.0
+    // `+ 0.0` turns the -0.0 of an empty f64 sum into 0.0, which reports print as "0".
+    (points * 100.0).round() / 100.0 + 0.0
 }

@@ -25,6 +25,15 @@ pub fn run(shared: Arc<Shared>, mut analysis: Analysis) -> Result<(), String> {
     let mut consecutive_errors = 0u32;
     while !shared.is_shutting_down() {
         let now = shared.started.elapsed();
+        let close_requests = shared.take_close_requests();
+        if !close_requests.is_empty() {
+            // The session is about to end: its open events end now, under it.
+            record_all(&shared, analysis.finish(now), session);
+            analysis.reset_rules(&cfg);
+            for done in close_requests {
+                let _ = done.send(());
+            }
+        }
         let active = shared.control.active().map(|s| s.id);
         if active != session {
             // Close what is open under the old owner, then start the new session clean.

@@ -49,6 +49,9 @@ pub struct Shared {
     shutdown: AtomicBool,
     shutdown_wake: (Mutex<()>, Condvar),
     ready_sent: AtomicBool,
+    /// Requests from `Control::end_session` to close the open events now; each is
+    /// answered once done.
+    close_requests: Mutex<Vec<std::sync::mpsc::Sender<()>>>,
     /// Milliseconds since `started` of the last sign of life of each thread.
     capture_beat_ms: AtomicU64,
     analysis_beat_ms: AtomicU64,
@@ -87,6 +90,20 @@ impl Shared {
         let now = self.now_ms();
         let fresh = |beat: &AtomicU64| now.saturating_sub(beat.load(Relaxed)) <= within.as_millis() as u64;
         fresh(&self.capture_beat_ms) && fresh(&self.analysis_beat_ms)
+    }
+
+    /// Asks the analysis thread to close the open events and waits (bounded) until it has.
+    fn close_open_events(&self) {
+        let (tx, rx) = std::sync::mpsc::channel();
+        self.close_requests.lock().unwrap_or_else(|p| p.into_inner()).push(tx);
+        if rx.recv_timeout(Duration::from_secs(3)).is_err() {
+            log::warn!("The analysis thread did not close the open events in time; they end when it next runs.");
+        }
+    }
+
+    /// Takes the pending close requests (for the analysis thread).
+    pub fn take_close_requests(&self) -> Vec<std::sync::mpsc::Sender<()>> {
+        std::mem::take(&mut *self.close_requests.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
     pub fn notify_ready_once(&self) {
@@ -133,10 +150,15 @@ pub fn run(config_path: &Path) -> anyhow::Result<()> {
         shutdown: AtomicBool::new(false),
         shutdown_wake: (Mutex::new(()), Condvar::new()),
         ready_sent: AtomicBool::new(false),
+        close_requests: Mutex::new(Vec::new()),
         capture_beat_ms: AtomicU64::new(0),
         analysis_beat_ms: AtomicU64::new(0),
     });
 
+    {
+        let s = shared.clone();
+        control.set_close_open_events(Arc::new(move || s.close_open_events()));
+    }
     let analysis = Analysis::new(detector, &cfg);
     let capture = {
         let s = shared.clone();
@@ -234,13 +256,20 @@ async fn serve(shared: Arc<Shared>, cfg: Config, store: Store, live: Option<Live
 
 async fn follow_commands(control: Control, mut commands: tokio::sync::mpsc::Receiver<Command>) {
     while let Some(command) = commands.recv().await {
-        let result = match &command {
-            Command::StartSession { candidate, exam_id, notes } => control.start_session(candidate, exam_id.as_deref(), notes.as_deref()).map(|s| format!("started session {}", s.id)),
-            Command::EndSession { session_id } => control.end_session(*session_id).map(|r| format!("ended session {} (score {:.1})", r.session_id, r.score)),
-        };
-        match result {
-            Ok(what) => log::info!("MQTT command: {what}."),
-            Err(e) => log::warn!("MQTT command {command:?} refused: {e}"),
+        let control = control.clone();
+        // Ending a session waits for the pipeline and writes the store: not on an async worker.
+        let outcome = tokio::task::spawn_blocking(move || {
+            let result = match &command {
+                Command::StartSession { candidate, exam_id, notes } => control.start_session(candidate, exam_id.as_deref(), notes.as_deref()).map(|s| format!("started session {}", s.id)),
+                Command::EndSession { session_id } => control.end_session(*session_id).map(|r| format!("ended session {} (score {:.1})", r.session_id, r.score)),
+            };
+            (command, result)
+        })
+        .await;
+        match outcome {
+            Ok((_, Ok(what))) => log::info!("MQTT command: {what}."),
+            Ok((command, Err(e))) => log::warn!("MQTT command {command:?} refused: {e}"),
+            Err(e) => log::error!("An MQTT command could not be carried out: {e}"),
         }
     }
 }
