@@ -614,32 +614,48 @@ def integrity_score(events, deductions):
 IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp")
 
 
-def frames(path, max_fps):
-    """Yields (frame_index, t_ns, rgb) for the frames to analyse, at most max_fps per second
-    of video time (0 = every frame), as proctord's frame selection."""
-    # Rust: Duration::from_secs_f32(1.0 / max_fps)
-    min_gap = int(round(float(np.float32(1.0) / np.float32(max_fps)) * 1e9)) if max_fps > 0 else 0
-    cap = cv2.VideoCapture(path)
-    if not cap.isOpened():
-        sys.exit(f"pipeline.py: cannot open {path}")
-    fps = cap.get(cv2.CAP_PROP_FPS) or 0.0
-    last = None
-    index = 0
-    while True:
-        # grab() decodes; retrieve() converts to BGR only for the frames analysed.
-        if not cap.grab():
-            break
-        t_ns = int(round(index * 1e9 / fps)) if fps > 0 else int(round(cap.get(cv2.CAP_PROP_POS_MSEC) * 1e6))
-        index += 1
-        if last is not None and t_ns < last + min_gap:
-            continue
-        last = t_ns
-        ok, bgr = cap.retrieve()
-        if not ok:
-            break
-        yield index - 1, t_ns, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-    cap.release()
-    frames.end_ns = int(round(index * 1e9 / fps)) if fps > 0 else (last or 0)
+class VideoFrames:
+    """Iterates (frame_index, t_ns, rgb) over the frames to analyse: at most max_fps per
+    second of video time (0 = every frame). `jitter_ns` as proctord: `analyze` (and the
+    live daemon, daemon/src/pipeline/analysis.rs) lets a frame 8 ms early count, `detect`
+    does not. After iterating, `frames` is the number decoded and `duration_ns` the end of
+    the last frame."""
+
+    def __init__(self, path, max_fps, jitter_ns=0):
+        # Rust: Duration::from_secs_f32(1.0 / max_fps)
+        self.min_gap = int(round(float(np.float32(1.0) / np.float32(max_fps)) * 1e9)) if max_fps > 0 else 0
+        self.jitter = jitter_ns
+        self.cap = cv2.VideoCapture(path)
+        if not self.cap.isOpened():
+            sys.exit(f"pipeline.py: cannot open {path}")
+        self.fps = self.cap.get(cv2.CAP_PROP_FPS) or 0.0
+        self.frames = 0
+        self.duration_ns = 0
+
+    def __iter__(self):
+        cap, last, end, interval = self.cap, None, 0, 0
+        while True:
+            # grab() decodes; retrieve() converts to BGR, only for the frames analysed.
+            if not cap.grab():
+                break
+            index = self.frames
+            self.frames += 1
+            if self.fps > 0:
+                t_ns = int(round(index * 1e9 / self.fps))
+            else:
+                t_ns = int(round(cap.get(cv2.CAP_PROP_POS_MSEC) * 1e6))
+            if t_ns > end:
+                interval = t_ns - end
+            end = max(end, t_ns)
+            self.duration_ns = end + interval
+            if last is not None and t_ns + self.jitter < last + self.min_gap:
+                continue
+            last = t_ns
+            ok, bgr = cap.retrieve()
+            if not ok:
+                break
+            yield index, t_ns, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+        cap.release()
 
 
 def load_still(path):
@@ -661,7 +677,7 @@ def cmd_detect(args, cfg):
         faces, objects, times = det.detect(load_still(args.input), objects_now=True)
         print(rounded({"faces": faces, "objects": objects or [], "inference_ms": times}), flush=True)
         return
-    for index, t_ns, rgb in frames(args.input, float(cfg["detection"]["max_analysis_fps"])):
+    for index, t_ns, rgb in VideoFrames(args.input, float(cfg["detection"]["max_analysis_fps"])):
         faces, objects, times = det.detect(rgb)
         rec = {"t_s": t_ns / 1e9, "frame": index, "faces": faces}
         if objects is not None:
@@ -671,44 +687,64 @@ def cmd_detect(args, cfg):
         out.flush()
 
 
+KIND_ORDER = ["no_face", "looking_away", "multiple_faces", "phone_detected", "notes_detected", "device_detected",
+              "camera_lost", "recording_stopped", "logged"]
+
+
 def cmd_analyze(args, cfg):
     det = Detector(cfg)
     rules = RulesEngine(cfg["rules"])
     records = []
     analysed = 0
-    for _index, t_ns, rgb in frames(args.input, float(cfg["detection"]["max_analysis_fps"])):
+    video = VideoFrames(args.input, float(cfg["detection"]["max_analysis_fps"]), jitter_ns=8_000_000)
+    for _index, t_ns, rgb in video:
         faces, objects, _times = det.detect(rgb)
         analysed += 1
         records.extend(rules.on_detections(t_ns, faces, objects))
-    end_ns = getattr(frames, "end_ns", 0)
-    records.extend(rules.finish(end_ns))
+    records.extend(rules.finish(video.duration_ns))
     events = []
     for r in records:
         if r["phase"] != "end":
             continue
-        events.append({"id": r["id"], "kind": r["kind"], "started_at_s": r["started_at_s"], "ended_at_s": r["ended_at_s"],
+        events.append({"kind": r["kind"], "started_at_s": r["started_at_s"], "ended_at_s": r["ended_at_s"],
                        "duration_s": max(r["ended_at_s"] - r["started_at_s"], 0.0), "details": r["details"]})
-    events.sort(key=lambda e: (e["started_at_s"], e["kind"]))
-    summary = {"duration_s": end_ns / 1e9, "frames": analysed, "events": events,
+    events.sort(key=lambda e: (e["started_at_s"], KIND_ORDER.index(e["kind"])))
+    summary = {"duration_s": video.duration_ns / 1e9, "frames": video.frames, "frames_analysed": analysed,
+               "events": events, "focus_lost_count": sum(1 for e in events if e["kind"] in ("no_face", "looking_away")),
                "integrity_score": integrity_score(events, cfg["deductions"])}
     if args.json:
         print(json.dumps(summary))
     else:
-        print(f"{args.input}: {analysed} frames, {len(events)} events, integrity score {summary['integrity_score']}")
+        print(f"{args.input}: {summary['duration_s']:.1f} s, {video.frames} frames ({analysed} analysed)")
         for e in events:
-            print(f"  {e['started_at_s']:8.2f}s  {e['kind']:<16} {e['duration_s']:6.1f}s  {e['details']}")
+            print(f"  {e['started_at_s']:8.1f}s - {e['ended_at_s']:8.1f}s  {e['kind']:<16} {e['details']}")
+        print(f"focus lost {summary['focus_lost_count']} time(s); integrity score {summary['integrity_score']:.1f}")
+
+
+def cmd_decode(args, cfg):
+    """Decode only: every frame decoded and converted to RGB, no inference (the floor of
+    the video input path; compare with bench/harness.py's GStreamer decode baseline)."""
+    cap = cv2.VideoCapture(args.input)
+    n = 0
+    while True:
+        ok, bgr = cap.read()
+        if not ok:
+            break
+        cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+        n += 1
+    print(json.dumps({"frames": n}))
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("command", choices=("detect", "analyze"))
+    p.add_argument("command", choices=("detect", "analyze", "decode"))
     p.add_argument("--input", required=True)
     p.add_argument("--config")
     p.add_argument("--json", action="store_true")
     args = p.parse_args()
     cfg = load_config(args.config)
     cv2.setNumThreads(int(cfg["runtime"]["threads"]))
-    (cmd_detect if args.command == "detect" else cmd_analyze)(args, cfg)
+    {"detect": cmd_detect, "analyze": cmd_analyze, "decode": cmd_decode}[args.command](args, cfg)
 
 
 if __name__ == "__main__":
