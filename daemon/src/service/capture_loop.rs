@@ -10,13 +10,17 @@ use chrono::Utc;
 use uuid::Uuid;
 
 use super::Shared;
-use crate::capture::{CaptureError, FrameSource, open_source};
+use crate::capture::{CaptureError, FrameSource};
 use crate::event::{EventDetails, EventKind, Phase, ProctorEvent};
 use crate::frame::Frame;
 use crate::record::{Recorder, SegmentFinished, recordings_dir};
 use crate::store::SegmentRecord;
 
-pub fn run(shared: Arc<Shared>) {
+/// Opens the frame source: `capture::open_source` in the daemon; tests stand a fake
+/// camera in for hardware this machine lacks.
+pub type SourceOpener = Box<dyn FnMut() -> Result<Box<dyn FrameSource>, CaptureError> + Send>;
+
+pub fn run(shared: Arc<Shared>, mut open_source: SourceOpener) {
     let cfg = shared.control.config().clone();
     let reconnect = Duration::from_secs_f64(cfg.capture.reconnect_interval_s);
     let mut source: Option<Box<dyn FrameSource>> = None;
@@ -29,7 +33,7 @@ pub fn run(shared: Arc<Shared>) {
         shared.capture_heartbeat();
         recorder.follow_active_session();
         let Some(src) = source.as_mut() else {
-            match open_source(&cfg.capture) {
+            match open_source() {
                 Ok(s) => {
                     log::info!("Capturing from {}.", s.describe());
                     shared.health.set_camera_state(format!("capturing from {}", s.describe()));

@@ -11,6 +11,8 @@
 
 mod analysis_loop;
 mod capture_loop;
+
+pub use capture_loop::SourceOpener;
 pub mod health;
 mod notify;
 pub mod slot;
@@ -129,6 +131,64 @@ impl Shared {
     }
 }
 
+impl Shared {
+    pub fn new(control: Control, live: Option<LiveView>) -> Arc<Shared> {
+        Arc::new(Shared {
+            control,
+            slot: FrameSlot::default(),
+            health: Health::default(),
+            live,
+            started: Instant::now(),
+            started_wall: Utc::now(),
+            shutdown: AtomicBool::new(false),
+            shutdown_wake: (Mutex::new(()), Condvar::new()),
+            ready_sent: AtomicBool::new(false),
+            close_requests: Mutex::new(Vec::new()),
+            capture_beat_ms: AtomicU64::new(0),
+            analysis_beat_ms: AtomicU64::new(0),
+        })
+    }
+}
+
+/// The capture and analysis threads of a running pipeline.
+pub struct Pipeline {
+    shared: Arc<Shared>,
+    capture: std::thread::JoinHandle<()>,
+    analysis: std::thread::JoinHandle<Result<(), String>>,
+}
+
+impl Pipeline {
+    /// Starts capture → analysis → control on their own threads.
+    pub fn start(shared: Arc<Shared>, analysis: Analysis, open_source: SourceOpener) -> std::io::Result<Pipeline> {
+        {
+            let s = shared.clone();
+            shared.control.set_close_open_events(Arc::new(move || s.close_open_events()));
+        }
+        let capture = {
+            let s = shared.clone();
+            std::thread::Builder::new().name("capture".into()).spawn(move || capture_loop::run(s, open_source))?
+        };
+        let analysis = {
+            let s = shared.clone();
+            std::thread::Builder::new().name("analysis".into()).spawn(move || {
+                let result = analysis_loop::run(s.clone(), analysis);
+                if result.is_err() {
+                    s.request_shutdown();
+                }
+                result
+            })?
+        };
+        Ok(Pipeline { shared, capture, analysis })
+    }
+
+    /// Stops both threads: the recording segment is closed, open events are ended.
+    pub fn stop(self) -> Result<(), String> {
+        self.shared.request_shutdown();
+        let _ = self.capture.join();
+        self.analysis.join().unwrap_or_else(|_| Err("the analysis thread panicked".into()))
+    }
+}
+
 pub fn run(config_path: &Path) -> anyhow::Result<()> {
     let cfg = Config::load(config_path)?;
     notify::status("loading models");
@@ -140,50 +200,18 @@ pub fn run(config_path: &Path) -> anyhow::Result<()> {
     let store = Store::open(&store_dir).with_context(|| format!("cannot open the store in {}", store_dir.display()))?;
     let control = Control::new(store.clone(), cfg.clone(), models)?;
     let live = cfg.web.enabled.then(LiveView::new);
-    let shared = Arc::new(Shared {
-        control: control.clone(),
-        slot: FrameSlot::default(),
-        health: Health::default(),
-        live: live.clone(),
-        started: Instant::now(),
-        started_wall: Utc::now(),
-        shutdown: AtomicBool::new(false),
-        shutdown_wake: (Mutex::new(()), Condvar::new()),
-        ready_sent: AtomicBool::new(false),
-        close_requests: Mutex::new(Vec::new()),
-        capture_beat_ms: AtomicU64::new(0),
-        analysis_beat_ms: AtomicU64::new(0),
-    });
-
-    {
-        let s = shared.clone();
-        control.set_close_open_events(Arc::new(move || s.close_open_events()));
-    }
-    let analysis = Analysis::new(detector, &cfg);
-    let capture = {
-        let s = shared.clone();
-        std::thread::Builder::new().name("capture".into()).spawn(move || capture_loop::run(s))?
-    };
-    let analysis = {
-        let s = shared.clone();
-        std::thread::Builder::new().name("analysis".into()).spawn(move || {
-            let result = analysis_loop::run(s.clone(), analysis);
-            if result.is_err() {
-                s.request_shutdown();
-            }
-            result
-        })?
-    };
+    let shared = Shared::new(control, live.clone());
+    let capture_cfg = cfg.capture.clone();
+    let opener: SourceOpener = Box::new(move || crate::capture::open_source(&capture_cfg));
+    let pipeline = Pipeline::start(shared.clone(), Analysis::new(detector, &cfg), opener)?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().thread_name("proctord-io").build()?;
-    runtime.block_on(serve(shared.clone(), cfg.clone(), store, live, accelerator))?;
-
-    shared.request_shutdown();
+    let served = runtime.block_on(serve(shared.clone(), cfg.clone(), store, live, accelerator));
     notify::stopping();
-    let _ = capture.join();
-    let analysis_result = analysis.join().unwrap_or_else(|_| Err("the analysis thread panicked".into()));
+    let stopped = pipeline.stop();
+    served?;
     log::info!("proctord stopped; every recorded event is on disk.");
-    analysis_result.map_err(|e| anyhow::anyhow!(e))
+    stopped.map_err(|e| anyhow::anyhow!(e))
 }
 
 /// The async side: signals, MQTT, web, health and the watchdog, until shutdown.
