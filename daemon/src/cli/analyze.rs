@@ -71,8 +71,12 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let duration = end + frame_interval;
     rule_events.extend(analysis.finish(duration));
 
-    // Place the input on a fixed epoch so that the same input always gives the same report.
-    let epoch: DateTime<Utc> = DateTime::UNIX_EPOCH;
+    // The recording's own time (its file's modification time, taken as its end) places
+    // it on the wall clock: the same file always gives the same report.
+    let epoch: DateTime<Utc> = std::fs::metadata(args.input)
+        .and_then(|m| m.modified())
+        .map(|t| DateTime::<Utc>::from(t) - chrono::Duration::microseconds(duration.as_micros() as i64))
+        .unwrap_or(DateTime::UNIX_EPOCH);
     let session = Session {
         id: Uuid::nil(),
         candidate: args.candidate.unwrap_or("(recording)").to_string(),
