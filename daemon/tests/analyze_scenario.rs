@@ -1,39 +1,14 @@
 //! `proctord analyze` on a clip composed at test time from the real stills in
 //! ../shared/media: the events a proctor would expect, at the right times (±1 s).
 
-use std::path::{Path, PathBuf};
+#[path = "support/media.rs"]
+mod media;
+
+use std::path::Path;
 use std::process::Command;
 
+use media::{Encoding, compose_clip, repo};
 use serde_json::Value;
-
-fn media(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/media").join(rel)
-}
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-/// Writes a 640×480, 5 fps clip showing each still for its number of seconds.
-/// Lossless RGB H.264 so that the frames are the photos themselves, not codec artefacts.
-fn compose_clip(dir: &Path, parts: &[(&str, u32)]) -> PathBuf {
-    let out = dir.join("scenario.mkv");
-    let mut cmd = Command::new("ffmpeg");
-    cmd.args(["-loglevel", "error", "-y"]);
-    let mut filter = String::new();
-    for (i, (still, seconds)) in parts.iter().enumerate() {
-        cmd.args(["-loop", "1", "-framerate", "5", "-t", &seconds.to_string(), "-i"]).arg(media(still));
-        filter += &format!("[{i}]scale=640:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2,setsar=1[v{i}];");
-    }
-    for i in 0..parts.len() {
-        filter += &format!("[v{i}]");
-    }
-    filter += &format!("concat=n={}:v=1:a=0,format=rgb24[out]", parts.len());
-    cmd.args(["-filter_complex", &filter, "-map", "[out]", "-r", "5", "-c:v", "libx264rgb", "-preset", "ultrafast", "-qp", "0"]).arg(&out);
-    let status = cmd.status().expect("ffmpeg is installed by `make setup`");
-    assert!(status.success(), "ffmpeg failed to compose the clip");
-    out
-}
 
 fn analyze(clip: &Path, extra: &[&str]) -> Value {
     let out = Command::new(env!("CARGO_BIN_EXE_proctord"))
@@ -53,6 +28,7 @@ fn a_composed_exam_gives_exactly_the_expected_events_within_a_second() {
     let dir = tempfile::tempdir().unwrap();
     let clip = compose_clip(
         dir.path(),
+        "scenario",
         &[
             ("single_face/obama.jpg", 12),                    //  0–12 the candidate at the screen
             ("no_person/intel_people-detection_f22.png", 14), // 12–26 empty seat
@@ -61,6 +37,7 @@ fn a_composed_exam_gives_exactly_the_expected_events_within_a_second() {
             ("book_notes/skimage_page.png", 8),               // 39–47 notes on the desk, nobody there
             ("no_person/coco_000000000643_desk_monitor.jpg", 6), // 47–53 a monitor and books, nobody there
         ],
+        Encoding::Lossless,
     );
     let pdf = dir.path().join("report.pdf");
     let summary = analyze(&clip, &["--candidate", "Grace Hopper", "--report-pdf", pdf.to_str().unwrap()]);
@@ -101,7 +78,7 @@ fn a_composed_exam_gives_exactly_the_expected_events_within_a_second() {
 #[test]
 fn the_same_recording_gives_the_same_events_every_time() {
     let dir = tempfile::tempdir().unwrap();
-    let clip = compose_clip(dir.path(), &[("single_face/grace_hopper.bmp", 3), ("no_person/tfexamples_table.jpg", 12)]);
+    let clip = compose_clip(dir.path(), "short", &[("single_face/grace_hopper.bmp", 3), ("no_person/tfexamples_table.jpg", 12)], Encoding::Lossless);
     let first = analyze(&clip, &[]);
     let second = analyze(&clip, &[]);
     assert_eq!(first, second);

@@ -1,6 +1,8 @@
 //! The daemon itself (`proctord run`, as a child process) on a clip, with a real
 //! mosquitto and a subscriber standing in for the central office.
 
+#[path = "support/media.rs"]
+mod media;
 #[path = "support/mosquitto.rs"]
 mod mosquitto;
 
@@ -10,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use media::{Encoding, compose_clip, repo};
 use mosquitto::{Mosquitto, Subscriber};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
@@ -19,34 +22,15 @@ use serde_json::Value;
 
 const TOKEN: &str = "e2e-token";
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn media(rel: &str) -> PathBuf {
-    repo().join("../shared/media").join(rel)
-}
-
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// An 8 s loop at 5 fps in which every kind of face event happens quickly with the
-/// short thresholds of `write_config`.
-fn compose_clip(dir: &Path) -> PathBuf {
-    let out = dir.join("loop.mp4");
+/// short thresholds of `Kiosk::new`.
+fn compose_loop(dir: &Path) -> PathBuf {
     let parts = [("single_face/obama.jpg", 2), ("no_person/intel_people-detection_f22.png", 3), ("multi_person/two_people.jpg", 3)];
-    let mut cmd = Command::new("ffmpeg");
-    cmd.args(["-loglevel", "error", "-y"]);
-    let mut filter = String::new();
-    for (i, (still, seconds)) in parts.iter().enumerate() {
-        cmd.args(["-loop", "1", "-framerate", "5", "-t", &seconds.to_string(), "-i"]).arg(media(still));
-        filter += &format!("[{i}]scale=640:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2,setsar=1[v{i}];");
-    }
-    filter += "[v0][v1][v2]concat=n=3:v=1:a=0,format=yuv420p[out]";
-    cmd.args(["-filter_complex", &filter, "-map", "[out]", "-r", "5", "-c:v", "libx264", "-preset", "ultrafast", "-crf", "12"]).arg(&out);
-    assert!(cmd.status().unwrap().success(), "ffmpeg failed");
-    out
+    compose_clip(dir, "loop", &parts, Encoding::Camera)
 }
 
 struct Kiosk {
@@ -60,7 +44,7 @@ struct Kiosk {
 impl Kiosk {
     fn new(broker_port: u16) -> Kiosk {
         let dir = tempfile::tempdir().unwrap();
-        let clip = compose_clip(dir.path());
+        let clip = compose_loop(dir.path());
         let web = free_port();
         let config = dir.path().join("proctord.toml");
         let text = format!(

@@ -1,23 +1,16 @@
 //! Bad runtime, bad models and bad config: each a clear error that says what to do,
 //! never a panic or a crash.
 
-use std::path::{Path, PathBuf};
+#[path = "support/media.rs"]
+mod media;
+
+use std::path::PathBuf;
 use std::process::Command;
+
+use media::{config, repo};
 
 use proctord::config::{Accelerator, Config, GpuFallback};
 use proctord::inference::{CompileOptions, CompiledModel, Detector, InferenceError, RanOn, Runtime};
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn config() -> Config {
-    let mut cfg = Config::default();
-    cfg.runtime.library = repo().join("runtime/libLiteRt.so");
-    cfg.models.dir = repo().join("models/cache");
-    cfg.models.manifest = repo().join("models/manifest.toml");
-    cfg
-}
 
 fn runtime() -> Runtime {
     Runtime::load(&repo().join("runtime/libLiteRt.so"), true).expect("run `make setup` first")

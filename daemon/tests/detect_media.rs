@@ -1,6 +1,8 @@
 //! The detectors on the real photos in ../shared/media: what a proctor would see.
 
-use std::path::{Path, PathBuf};
+#[path = "support/media.rs"]
+mod media;
+
 use std::sync::Mutex;
 
 use proctord::capture::load_still;
@@ -8,21 +10,7 @@ use proctord::config::Config;
 use proctord::detections::{Detections, ObjectClass};
 use proctord::inference::Detector;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn media(rel: &str) -> PathBuf {
-    repo().join("../shared/media").join(rel)
-}
-
-fn config() -> Config {
-    let mut cfg = Config::default();
-    cfg.runtime.library = repo().join("runtime/libLiteRt.so");
-    cfg.models.dir = repo().join("models/cache");
-    cfg.models.manifest = repo().join("models/manifest.toml");
-    cfg
-}
+use media::{config, media};
 
 /// One detector for the whole file: models are loaded once, as in the daemon.
 static DETECTOR: Mutex<Option<Detector>> = Mutex::new(None);

@@ -2,12 +2,13 @@
 //! for the USB camera this machine lacks, behind the `FrameSource` trait the V4L2 source
 //! implements; everything else (models, rules, store, report) is real.
 
-use std::path::{Path, PathBuf};
+#[path = "support/media.rs"]
+mod media;
+
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use proctord::capture::{CaptureError, FrameSource, load_still};
-use proctord::config::Config;
 use proctord::control::Control;
 use proctord::event::{EventKind, Phase};
 use proctord::frame::Frame;
@@ -16,9 +17,7 @@ use proctord::pipeline::Analysis;
 use proctord::service::{Pipeline, Shared, SourceOpener};
 use proctord::store::Store;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+use media::{config, media};
 
 /// Delivers a photo at 10 fps; unplugged during `unplugged`, counted from its creation.
 struct FlakyCamera {
@@ -52,11 +51,8 @@ impl FrameSource for FlakyCamera {
 #[test]
 fn an_unplugged_camera_is_a_camera_lost_event_and_never_charged_as_no_face() {
     let dir = tempfile::tempdir().unwrap();
-    let mut cfg = Config::default();
+    let mut cfg = config();
     cfg.kiosk.state_dir = dir.path().to_path_buf();
-    cfg.runtime.library = repo().join("runtime/libLiteRt.so");
-    cfg.models.dir = repo().join("models/cache");
-    cfg.models.manifest = repo().join("models/manifest.toml");
     cfg.recording.enabled = false;
     // Short thresholds: a 4 s outage would be a no_face if it were charged.
     cfg.rules.no_face_after_s = 1.0;
@@ -69,7 +65,7 @@ fn an_unplugged_camera_is_a_camera_lost_event_and_never_charged_as_no_face() {
     let session = control.start_session("Katherine Johnson", None, None).unwrap();
     let detector = Detector::from_config(&cfg).expect("run `make setup` first");
     let shared = Shared::new(control.clone(), None);
-    let frame = load_still(&repo().join("../shared/media/single_face/obama.jpg")).unwrap();
+    let frame = load_still(&media("single_face/obama.jpg")).unwrap();
     let gone = Arc::new(Mutex::new(false));
     let camera_gone = gone.clone();
     let opener: SourceOpener = Box::new(move || {
