@@ -79,7 +79,7 @@ impl Detector {
         let mut faces = Vec::new();
         self.face.detect(&frame.data, frame.width, frame.height, &mut faces)?;
         let face_ms = start.elapsed().as_secs_f32() * 1000.0;
-        let due = objects_now || self.analysed % self.objects_every_n_frames == 0;
+        let due = objects_now || self.analysed.is_multiple_of(self.objects_every_n_frames);
         self.analysed += 1;
         let mut objects_ms = None;
         let objects = match (&mut self.objects, due) {

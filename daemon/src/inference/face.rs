@@ -153,8 +153,9 @@ impl FaceDetector {
         while remaining > 0 {
             let Some(lead) = (0..n).find(|&i| !taken[i]) else { break };
             self.cluster.clear();
-            for i in lead..n {
-                if !taken[i] && self.candidates[lead].bbox.iou(&self.candidates[i].bbox) > self.nms_iou {
+            let lead_box = self.candidates[lead].bbox;
+            for (i, c) in self.candidates.iter().enumerate().skip(lead) {
+                if !taken[i] && lead_box.iou(&c.bbox) > self.nms_iou {
                     self.cluster.push(i);
                 }
             }

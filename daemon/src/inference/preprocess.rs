@@ -37,7 +37,7 @@ impl Placement {
 /// Converts one 8-bit channel value to the bytes the model expects.
 #[derive(Clone, Debug)]
 enum ValueTable {
-    Bytes([u8; 256]),
+    Bytes(Box<[u8; 256]>),
     Floats(Box<[f32; 256]>),
 }
 
@@ -148,7 +148,7 @@ impl Preprocessor {
             ElementType::UInt8 | ElementType::Int8 => {
                 let q = input.quantization.ok_or("a quantised input without quantisation parameters")?;
                 let (lo, hi) = if input.element_type == ElementType::UInt8 { (0.0, 255.0) } else { (-128.0, 127.0) };
-                let mut t = [0u8; 256];
+                let mut t = Box::new([0u8; 256]);
                 for (p, v) in t.iter_mut().enumerate() {
                     let qv = (pixel_to_real(p as u8) / q.scale + q.zero_point as f32).round().clamp(lo, hi);
                     *v = if input.element_type == ElementType::UInt8 { qv as u8 } else { (qv as i8) as u8 };

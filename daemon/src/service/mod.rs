@@ -259,7 +259,7 @@ async fn serve(shared: Arc<Shared>, cfg: Config, store: Store, live: Option<Live
                 if let Some(live) = &live { live.publish_health(snapshot.clone()); }
                 let _ = health_tx.send(snapshot);
                 if let Some(interval) = watchdog
-                    && seconds % (interval.as_secs() / 2).max(1) == 0
+                    && seconds.is_multiple_of((interval.as_secs() / 2).max(1))
                     && shared.making_progress(interval / 2)
                 {
                     notify::watchdog_ping();
@@ -274,10 +274,10 @@ async fn serve(shared: Arc<Shared>, cfg: Config, store: Store, live: Option<Live
     notify::stopping();
     shared.request_shutdown();
     let _ = stop_tx.send(true);
-    if let Some(p) = publisher {
-        if tokio::time::timeout(Duration::from_secs(3), p.shutdown()).await.is_err() {
-            log::warn!("The broker did not answer the disconnect in time; unacknowledged events stay in the outbox.");
-        }
+    if let Some(p) = publisher
+        && tokio::time::timeout(Duration::from_secs(3), p.shutdown()).await.is_err()
+    {
+        log::warn!("The broker did not answer the disconnect in time; unacknowledged events stay in the outbox.");
     }
     Ok(())
 }
