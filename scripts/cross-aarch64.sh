@@ -23,15 +23,31 @@
 #   scripts/cross-aarch64.sh --no-deps  only build + smoke test
 #
 # Environment:
-#   CARGO_TARGET_DIR  default /work/cross-target style: ../cross-target next to the repo
-#                     (outside it, so it never competes with target/ of the native build)
+#   CARGO_TARGET_DIR  default ../cross-target next to the repository (outside it, so it
+#                     never competes with target/ of the native build)
 #   SYSROOT           default $CARGO_TARGET_DIR/sysroot-arm64
 #   PROFILE           release (default) or dev
 #
-# Measured here (Debian 12, 2 shared cores, nice 19, cold target dir):
-#   apt (cross gcc, qemu, Debian rustc 1.96 + arm64 std):  see RESULT below
-#   sysroot (apt-get download + dpkg -x of the GStreamer/GLib closure):  see RESULT below
-#   RESULT: (filled in after the run, see the end of this header)
+# Measured here (Debian 12 x86_64, 2 cores shared with other builds, nice 19, cold target dir,
+# Debian rustc/cargo 1.96.0), 2026-11-21:
+#   --deps   2 min 08 s: dpkg --add-architecture arm64 + apt (cross gcc 12, qemu-user-static
+#            7.2, rustc-web/cargo-web 1.96 + libstd-rust-web-dev:arm64) + 136 arm64 .debs
+#            of the GStreamer/GLib closure unpacked into the sysroot
+#   build    30 min 04 s wall (19 min 52 s CPU), release profile (thin LTO), the whole dependency tree
+#            incl. aws-lc-sys, ring and bindgen'd v4l2-sys built for aarch64
+#   binary   proctord: ELF 64-bit aarch64 PIE, 69,105,528 bytes (66 MiB, line tables kept
+#            by [profile.release] debug); 10,163,632 bytes (9.7 MiB) after
+#            aarch64-linux-gnu-strip
+#   qemu     `proctord --help` and `check-config` run under qemu-aarch64-static.
+#            Inference under qemu-user needs two tricks (qemu 7.2 shows the HOST's x86
+#            /proc/cpuinfo, on which XNNPACK's cpuinfo crashes): bind-mount an arm64
+#            cpuinfo and use one thread:
+#              unshare -m sh -c 'mount --bind CPUINFO_A72 /proc/cpuinfo &&
+#                QEMU_CPU=cortex-a72 qemu-aarch64-static .../proctord detect \
+#                  --config CFG_WITH_threads=1_AND_THE_AARCH64_libLiteRt.so --input obama.jpg --json'
+#            gives the same detections as x86_64 (face 0.8565, person 0.6875); qemu then
+#            reports SIGSEGV at process exit after LiteRT's teardown, and with 2 threads
+#            it did not finish in 5 min. Both look like qemu-user artefacts: confirm on a Pi.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
