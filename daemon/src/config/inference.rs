@@ -63,7 +63,7 @@ impl Validate for RuntimeConfig {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(default)]
 pub struct ModelsConfig {
-    /// Directory holding the fetched model files (`proctord models fetch`).
+    /// Directory holding the fetched model files (`make models`, i.e. models/fetch.py).
     pub dir: PathBuf,
     /// Manifest listing every model with its sha256.
     pub manifest: PathBuf,

@@ -17,9 +17,12 @@ pub enum InferenceError {
     LibraryWrongVersion { path: PathBuf, version: &'static str, actual: String, expected: &'static str },
     #[error("cannot load the LiteRT runtime library {path}: {reason}. Is it a LiteRT {version} build for this CPU architecture?")]
     LibraryLoad { path: PathBuf, version: &'static str, reason: String },
-    #[error("the model file {path} is missing. Run `proctord models fetch` (or `make models`) to download the models in the manifest")]
+    #[error(
+        "the model file {path} is missing. Fetch the models in the manifest with `make models` (models/fetch.py) \
+         from the source tree, or install the proctord-models package, and check [models] dir"
+    )]
     ModelMissing { path: PathBuf },
-    #[error("the model file {path} is not a valid TFLite model ({reason}); delete it and run `proctord models fetch` again")]
+    #[error("the model file {path} is not a valid TFLite model ({reason}); delete it and fetch it again with `make models`")]
     ModelInvalid { path: PathBuf, reason: String },
     #[error(
         "the model {path} uses operations the {accelerator} runtime cannot run ({ops}). \
