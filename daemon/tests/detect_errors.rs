@@ -55,7 +55,7 @@ fn a_missing_model_file_says_to_fetch_the_models() {
     cfg.models.dir = dir.path().to_path_buf();
     let err = detector_error(&cfg);
     assert!(matches!(err, InferenceError::ModelMissing { .. }), "{err}");
-    assert!(err.to_string().contains("models fetch") || err.to_string().contains("make models"), "{err}");
+    assert!(err.to_string().contains("make models"), "{err}");
 }
 
 #[test]
