@@ -123,6 +123,7 @@ def main():
     ap.add_argument("--out", required=True, help="output directory")
     ap.add_argument("--modes", default=",".join(MODES))
     ap.add_argument("--invoke-n", type=int, default=100)
+    ap.add_argument("--bench-mqtt", help="daemon bench_mqtt example; run --runs times after the pipelines")
     ap.add_argument("videos", nargs="+")
     a = ap.parse_args()
     repo = os.getcwd()
@@ -192,6 +193,16 @@ def main():
                           f"{res['fps']:7.1f} fps  {res['cpu_s_per_video_s']:.3f} cpu-s/video-s  {res['max_rss_mb']:6.1f} MB  "
                           f"others {res['others_cores']:.2f} cores", file=sys.stderr)
 
+    mqtt = []
+    if a.bench_mqtt:
+        for r in range(a.runs):
+            res, out = run_child_rusage([a.bench_mqtt, "--events", "1000", "--rate", "50", "--backlog", "10000"], repo)
+            rec = json.loads(out.strip().splitlines()[-1])
+            rec.update({"run": r, "others_cores": res["others_cores"]})
+            mqtt.append(rec)
+            print(f"harness: run {r + 1}/{a.runs} mqtt  PUBACK p50 {rec['latency']['p50_ms']:.1f} ms p99 {rec['latency']['p99_ms']:.1f} ms  "
+                  f"drain {rec['drain']['drain_rate_per_s']:.0f}/s", file=sys.stderr)
+
     # ---- summary
     def sel(**kw):
         return [x for x in runs if all(x.get(k) == val for k, val in kw.items())]
@@ -242,6 +253,14 @@ def main():
             vs["modes"][m] = ms
         summary["videos"][v] = vs
 
+    if mqtt:
+        summary["mqtt"] = {
+            "puback_latency_ms": {k: median(x["latency"][k] for x in mqtt) for k in ("p50_ms", "p90_ms", "p99_ms", "max_ms")},
+            "events_per_run": 1000, "rate_per_s": 50,
+            "drain_rate_per_s": median(x["drain"]["drain_rate_per_s"] for x in mqtt),
+            "backlog": 10000,
+            "append_rate_per_s_broker_down": median(x["drain"]["append_rate_per_s_broker_down"] for x in mqtt),
+        }
     machine = {
         "cpus": os.cpu_count(),
         "arch": platform.machine(),
@@ -256,7 +275,7 @@ def main():
         "full_pipeline_command": command,
         "machine": machine,
         "summary": summary,
-        "raw": {"pipeline_runs": runs, "invoke": invoke, "startup": startup, "decode": decode},
+        "raw": {"pipeline_runs": runs, "invoke": invoke, "startup": startup, "decode": decode, "mqtt": mqtt},
     }
     with open(os.path.join(a.out, "results.json"), "w") as f:
         json.dump(result, f, indent=1)
@@ -326,6 +345,14 @@ def markdown(result, modes):
                 inproc = f"face+SSD {fmt(both_d, 2)} vs {fmt(both_i, 2)} ms (+{fmt(100 * (both_d / both_i - 1), 0)} %)"
             lines.append(f"| {name} | {MODES[mode][0]} | {fmt(o['raw_invoke_ms_per_frame'], 2)} | {fmt(o['pipeline_ms_per_frame'], 2)} | "
                          f"{fmt(100 * o['end_to_end'], 0)} % | {fmt(100 * o['steady_state'], 0)} % | {inproc} |")
+    mq = result["summary"].get("mqtt")
+    if mq:
+        lat = mq["puback_latency_ms"]
+        lines.append("")
+        lines.append(f"MQTT (bench_mqtt, local mosquitto, medians of {result['runs']} runs): event → PUBACK at {mq['rate_per_s']} events/s: "
+                     f"p50 {fmt(lat['p50_ms'], 1)} ms, p90 {fmt(lat['p90_ms'], 1)} ms, p99 {fmt(lat['p99_ms'], 1)} ms, max {fmt(lat['max_ms'], 1)} ms; "
+                     f"outbox drain after an outage ({mq['backlog']} events): {fmt(mq['drain_rate_per_s'], 0)} events/s "
+                     f"(appending with the broker down: {fmt(mq['append_rate_per_s_broker_down'], 0)} events/s).")
     return "\n".join(lines) + "\n"
 
 

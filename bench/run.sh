@@ -2,6 +2,7 @@
 # proctord against the Python reference pipeline (bench/python/pipeline.py), side by side.
 #   bench/run.sh                 # 5 interleaved runs each (BENCH_RUNS=N to change)
 #   BENCH_MODES=face_objects bench/run.sh
+#   BENCH_MQTT=0 bench/run.sh    # skip the MQTT benchmark (bench_mqtt + a local mosquitto)
 # Builds proctord and the bench_invoke example (release), creates bench/.venv, composes the
 # 720p clip into bench/out/, then runs bench/harness.py, which writes bench/out/results.json
 # and bench/out/results.md and prints the table. Needs `make setup` (runtime + models).
@@ -26,9 +27,14 @@ fi
 # during the runs cannot swap them. BENCH_SKIP_BUILD=1 reuses the copies already there.
 if [ "${BENCH_SKIP_BUILD:-0}" != 1 ] || [ ! -x "$out/bin/proctord" ] || [ ! -x "$out/bin/bench_invoke" ]; then
   echo "bench/run.sh: building proctord and bench_invoke (release)" >&2
-  cargo build --release --quiet --bin proctord --example bench_invoke
+  cargo build --release --quiet --bin proctord --example bench_invoke --example bench_mqtt
   mkdir -p "$out/bin"
-  cp target/release/proctord target/release/examples/bench_invoke "$out/bin/"
+  cp target/release/proctord target/release/examples/bench_invoke target/release/examples/bench_mqtt "$out/bin/"
+fi
+mqtt_args=()
+if [ "${BENCH_MQTT:-1}" = 1 ]; then
+  if [ ! -x /usr/sbin/mosquitto ] && [ "$(id -u)" = 0 ]; then apt-get install -y -qq mosquitto >/dev/null; fi
+  if [ -x /usr/sbin/mosquitto ] && [ -x "$out/bin/bench_mqtt" ]; then mqtt_args=(--bench-mqtt "$out/bin/bench_mqtt"); fi
 fi
 bench/setup.sh
 bench/compose.sh "$media" "$out/composed_720p.mp4"
@@ -36,5 +42,5 @@ bench/compose.sh "$media" "$out/composed_720p.mp4"
 echo "bench/run.sh: load before the runs: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores" >&2
 exec python3 bench/harness.py --runs "$runs" --modes "$modes" \
   --proctord "$out/bin/proctord" --bench-invoke "$out/bin/bench_invoke" \
-  --python bench/.venv/bin/python --pipeline bench/python/pipeline.py --out "$out" \
+  --python bench/.venv/bin/python --pipeline bench/python/pipeline.py --out "$out" "${mqtt_args[@]}" \
   "$media/video/intel_one-by-one-person-detection.mp4" "$out/composed_720p.mp4"

@@ -5,7 +5,7 @@
 //! `cargo bench --bench inference` (needs `make setup`: runtime/libLiteRt.so and
 //! models/cache). Threads: `PROCTORD_BENCH_THREADS` (default 2, as config/proctord.toml).
 //! Photo: `PROCTORD_BENCH_IMAGE` (default ../shared/media/phone/coco_000000000395.jpg,
-//! 640×427, one face and a phone at the ear).
+//! 640×580 COCO photo: one face and a phone at the ear).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
