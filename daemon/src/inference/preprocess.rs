@@ -41,9 +41,12 @@ enum ValueTable {
     Floats(Box<[f32; 256]>),
 }
 
-/// Fixed-point precision of resampling weights.
+/// Fixed-point precision of the horizontal resampling weights.
 const WEIGHT_SHIFT: u32 = 12;
-const WEIGHT_ONE: u32 = 1 << WEIGHT_SHIFT;
+/// The vertical pass uses 8-bit weights so that a weighted sum of 8-bit pixels fits a
+/// u16 (255 × 256 < 65536): twice the SIMD lanes of u32 on the pass that reads every
+/// source pixel.
+const ROW_WEIGHT_SHIFT: u32 = 8;
 
 /// Resampling taps along one axis: output sample `i` is the weighted sum of input
 /// samples `start[i] .. start[i] + len[i]` with `weights[offset[i]..]`.
@@ -58,7 +61,8 @@ struct AxisTaps {
 impl AxisTaps {
     /// Antialiased when shrinking (as PIL's resize: point-sampling a 1280-pixel row down to 128 aliases badly and costs the
     /// SSD model its small objects, e.g. a phone at the ear), bilinear when enlarging.
-    fn new(src: usize, dst: usize) -> AxisTaps {
+    fn new(src: usize, dst: usize, shift: u32) -> AxisTaps {
+        let weight_one = 1u32 << shift;
         let mut t = AxisTaps::default();
         let scale = src as f64 / dst as f64;
         for i in 0..dst {
@@ -77,7 +81,7 @@ impl AxisTaps {
                 let (mut cumulative, mut previous) = (0.0, 0u32);
                 for r in &raw {
                     cumulative += r / total;
-                    let edge = (cumulative * WEIGHT_ONE as f64).round().min(WEIGHT_ONE as f64) as u32;
+                    let edge = (cumulative * weight_one as f64).round().min(weight_one as f64) as u32;
                     t.weights.push(edge - previous);
                     previous = edge;
                 }
@@ -85,14 +89,14 @@ impl AxisTaps {
                 let x = ((i as f64 + 0.5) * scale - 0.5).clamp(0.0, (src - 1) as f64);
                 let i0 = x.floor() as usize;
                 let i1 = (i0 + 1).min(src - 1);
-                let w1 = ((x - i0 as f64) * WEIGHT_ONE as f64).round() as u32;
+                let w1 = ((x - i0 as f64) * weight_one as f64).round() as u32;
                 t.start.push(i0 as u32);
                 if i1 == i0 || w1 == 0 {
                     t.len.push(1);
-                    t.weights.push(WEIGHT_ONE);
+                    t.weights.push(weight_one);
                 } else {
                     t.len.push(2);
-                    t.weights.extend([WEIGHT_ONE - w1, w1]);
+                    t.weights.extend([weight_one - w1, w1]);
                 }
             }
         }
@@ -117,8 +121,10 @@ pub struct Preprocessor {
     cached_src: (u32, u32),
     x_taps: AxisTaps,
     y_taps: AxisTaps,
-    /// Horizontally resampled rows (source height × content width × 3).
+    /// Vertically resampled rows (content height × source width × 3).
     rows: Vec<u8>,
+    /// One row of accumulators for the vertical pass (source width × 3).
+    acc_row: Vec<u16>,
     placement: Placement,
     /// Content rectangle in input pixels.
     content: (usize, usize, usize, usize),
@@ -167,6 +173,7 @@ impl Preprocessor {
             x_taps: AxisTaps::default(),
             y_taps: AxisTaps::default(),
             rows: Vec::new(),
+            acc_row: Vec::new(),
             placement: Placement { pad_x: 0.0, pad_y: 0.0, content_w: 1.0, content_h: 1.0 },
             content: (0, 0, dst_w, dst_h),
         };
@@ -201,9 +208,10 @@ impl Preprocessor {
             content_w: cw as f32 / self.dst_w as f32,
             content_h: ch as f32 / self.dst_h as f32,
         };
-        self.x_taps = AxisTaps::new(src_w as usize, cw);
-        self.y_taps = AxisTaps::new(src_h as usize, ch);
-        self.rows = vec![0; src_h as usize * cw * 3];
+        self.x_taps = AxisTaps::new(src_w as usize, cw, WEIGHT_SHIFT);
+        self.y_taps = AxisTaps::new(src_h as usize, ch, ROW_WEIGHT_SHIFT);
+        self.rows = vec![0; ch * src_w as usize * 3];
+        self.acc_row = vec![0; src_w as usize * 3];
     }
 
     /// Writes `rgb` (packed RGB24, `w`×`h`) into `out`, the model's input buffer.
@@ -219,12 +227,32 @@ impl Preprocessor {
                 px.copy_from_slice(&self.pad_value[..elem]);
             }
         }
-        // Pass 1: resample every source row horizontally into `rows`.
+        // Pass 1, vertical: each output row is a weighted sum of whole source rows. Rows
+        // are contiguous, so this loop vectorises; doing it first also leaves the scalar
+        // horizontal pass only `ch` rows instead of the source's full height.
         let stride = w as usize * 3;
-        let row_len = cw * 3;
         let half = 1u32 << (WEIGHT_SHIFT - 1);
-        for (src_row, dst_row) in rgb.chunks_exact(stride).zip(self.rows.chunks_exact_mut(row_len)) {
-            for (x, px) in dst_row.chunks_exact_mut(3).enumerate() {
+        let row_half = 1u16 << (ROW_WEIGHT_SHIFT - 1);
+        for (dy, dst_row) in self.rows.chunks_exact_mut(stride).enumerate() {
+            let (start, weights) = self.y_taps.taps(dy);
+            self.acc_row.fill(row_half);
+            for (k, &wk) in weights.iter().enumerate() {
+                let wk = wk as u16;
+                let src_row = &rgb[(start + k) * stride..][..stride];
+                for (a, &v) in self.acc_row.iter_mut().zip(src_row) {
+                    // Cannot overflow: the weights sum to 256, so the total is at most
+                    // 255 × 256 + 128.
+                    *a = a.wrapping_add(wk * v as u16);
+                }
+            }
+            for (d, &a) in dst_row.iter_mut().zip(&self.acc_row) {
+                *d = (a >> ROW_WEIGHT_SHIFT) as u8;
+            }
+        }
+        // Pass 2, horizontal, converting each value for the model on the way out.
+        for (dy, src_row) in self.rows.chunks_exact(stride).enumerate() {
+            let out_base = ((y0 + dy) * self.dst_w + x0) * 3;
+            for x in 0..cw {
                 let (start, weights) = self.x_taps.taps(x);
                 let mut acc = [half; 3];
                 for (k, &wk) in weights.iter().enumerate() {
@@ -233,25 +261,13 @@ impl Preprocessor {
                     acc[1] += wk * s[1] as u32;
                     acc[2] += wk * s[2] as u32;
                 }
-                px[0] = (acc[0] >> WEIGHT_SHIFT) as u8;
-                px[1] = (acc[1] >> WEIGHT_SHIFT) as u8;
-                px[2] = (acc[2] >> WEIGHT_SHIFT) as u8;
-            }
-        }
-        // Pass 2: resample vertically and convert each value for the model.
-        for dy in 0..ch {
-            let (start, weights) = self.y_taps.taps(dy);
-            let out_base = ((y0 + dy) * self.dst_w + x0) * 3;
-            for i in 0..row_len {
-                let mut acc = half;
-                for (k, &wk) in weights.iter().enumerate() {
-                    acc += wk * self.rows[(start + k) * row_len + i] as u32;
-                }
-                let v = (acc >> WEIGHT_SHIFT) as usize;
-                let o = out_base + i;
-                match &self.table {
-                    ValueTable::Bytes(t) => out[o] = t[v],
-                    ValueTable::Floats(t) => out[o * 4..][..4].copy_from_slice(&t[v].to_ne_bytes()),
+                let o = out_base + x * 3;
+                for (c, a) in acc.iter().enumerate() {
+                    let v = (a >> WEIGHT_SHIFT) as usize;
+                    match &self.table {
+                        ValueTable::Bytes(t) => out[o + c] = t[v],
+                        ValueTable::Floats(t) => out[(o + c) * 4..][..4].copy_from_slice(&t[v].to_ne_bytes()),
+                    }
                 }
             }
         }
