@@ -32,7 +32,7 @@ fn a_composed_exam_gives_exactly_the_expected_events_within_a_second() {
         &[
             ("single_face/obama.jpg", 12),                    //  0–12 the candidate at the screen
             ("no_person/intel_people-detection_f22.png", 14), // 12–26 empty seat
-            ("looking_away/skimage_camera.png", 7),           // 26–33 turned away
+            ("looking_away/intel_head-pose-female_f14.png", 7), // 26–33 turned away
             ("multi_person/two_people.jpg", 6),               // 33–39 someone else joins (the candidate still turned)
             ("book_notes/skimage_page.png", 8),               // 39–47 notes on the desk, nobody there
             ("no_person/coco_000000000643_desk_monitor.jpg", 6), // 47–53 a monitor and books, nobody there
