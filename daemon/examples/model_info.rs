@@ -7,7 +7,11 @@ fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let runtime = Runtime::load(args[1].as_ref(), true)?;
     for path in &args[2..] {
-        let opts = CompileOptions { accelerator: Accelerator::Cpu, gpu_fallback: GpuFallback::Fail, threads: 1 };
+        let opts = CompileOptions {
+            accelerator: Accelerator::Cpu,
+            gpu_fallback: GpuFallback::Fail,
+            threads: 1,
+        };
         let model = CompiledModel::load(&runtime, path.as_ref(), opts)?;
         println!("{path}");
         for t in model.inputs() {

@@ -46,11 +46,25 @@ struct Inner {
 }
 
 impl Control {
-    pub fn new(store: Store, config: Config, models: Vec<ModelUsed>) -> Result<Control, ControlError> {
+    pub fn new(
+        store: Store,
+        config: Config,
+        models: Vec<ModelUsed>,
+    ) -> Result<Control, ControlError> {
         let active = store.active_session()?;
         let (active_tx, _) = watch::channel(active);
         let (events_tx, _) = broadcast::channel(256);
-        Ok(Control { inner: Arc::new(Inner { store, config, models, active_tx, events_tx, live_health: Mutex::new(SessionHealth::default()), close_open_events: Mutex::new(None) }) })
+        Ok(Control {
+            inner: Arc::new(Inner {
+                store,
+                config,
+                models,
+                active_tx,
+                events_tx,
+                live_health: Mutex::new(SessionHealth::default()),
+                close_open_events: Mutex::new(None),
+            }),
+        })
     }
 
     pub fn store(&self) -> &Store {
@@ -76,37 +90,72 @@ impl Control {
         self.inner.events_tx.subscribe()
     }
 
-    pub fn start_session(&self, candidate: &str, exam_id: Option<&str>, notes: Option<&str>) -> Result<Session, ControlError> {
+    pub fn start_session(
+        &self,
+        candidate: &str,
+        exam_id: Option<&str>,
+        notes: Option<&str>,
+    ) -> Result<Session, ControlError> {
         let candidate = candidate.trim();
         if candidate.is_empty() {
-            return Err(ControlError::Invalid("the candidate's name must not be empty".into()));
+            return Err(ControlError::Invalid(
+                "the candidate's name must not be empty".into(),
+            ));
         }
-        for (what, v) in [("candidate", Some(candidate)), ("exam_id", exam_id), ("notes", notes)] {
+        for (what, v) in [
+            ("candidate", Some(candidate)),
+            ("exam_id", exam_id),
+            ("notes", notes),
+        ] {
             if v.is_some_and(|v| v.chars().count() > MAX_TEXT_CHARS) {
-                return Err(ControlError::Invalid(format!("{what} is longer than {MAX_TEXT_CHARS} characters")));
+                return Err(ControlError::Invalid(format!(
+                    "{what} is longer than {MAX_TEXT_CHARS} characters"
+                )));
             }
         }
         let session = self.inner.store.start_session(candidate, exam_id, notes)?;
-        *self.inner.live_health.lock().unwrap_or_else(|p| p.into_inner()) = SessionHealth::default();
+        *self
+            .inner
+            .live_health
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = SessionHealth::default();
         self.inner.active_tx.send_replace(Some(session.clone()));
-        log::info!("Session {} started for candidate {:?}.", session.id, session.candidate);
+        log::info!(
+            "Session {} started for candidate {:?}.",
+            session.id,
+            session.candidate
+        );
         Ok(session)
     }
 
     /// Installs the pipeline's way of closing the running session's open events.
     pub fn set_close_open_events(&self, close: Arc<dyn Fn() + Send + Sync>) {
-        *self.inner.close_open_events.lock().unwrap_or_else(|p| p.into_inner()) = Some(close);
+        *self
+            .inner
+            .close_open_events
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(close);
     }
 
     /// Ends the session, stores its health, queues its report for MQTT and returns it.
     pub fn end_session(&self, id: Uuid) -> Result<Report, ControlError> {
         let is_active = self.active().is_some_and(|s| s.id == id);
         if is_active {
-            let close = self.inner.close_open_events.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            let close = self
+                .inner
+                .close_open_events
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone();
             if let Some(close) = close {
                 close();
             }
-            let health = self.inner.live_health.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            let health = self
+                .inner
+                .live_health
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone();
             self.inner.store.put_session_health(id, &health)?;
         }
         let session = self.inner.store.end_session(id).map_err(|e| match e {
@@ -119,25 +168,46 @@ impl Control {
         let report = self.report_for(&session)?;
         let json = serde_json::to_vec(&report).expect("a report always serialises");
         self.inner.store.outbox().enqueue("reports", &json)?;
-        log::info!("Session {} ended: integrity score {:.1}, {} event(s).", session.id, report.score, report.events.len());
+        log::info!(
+            "Session {} ended: integrity score {:.1}, {} event(s).",
+            session.id,
+            report.score,
+            report.events.len()
+        );
         Ok(report)
     }
 
     /// The report of a session, ended or still running.
     pub fn report(&self, id: Uuid) -> Result<Report, ControlError> {
-        let session = self.inner.store.session(id)?.ok_or(ControlError::NoSuchSession(id))?;
+        let session = self
+            .inner
+            .store
+            .session(id)?
+            .ok_or(ControlError::NoSuchSession(id))?;
         self.report_for(&session)
     }
 
     fn report_for(&self, session: &Session) -> Result<Report, ControlError> {
         let events = self.inner.store.events_for(session.id)?;
         let health = if session.ended_at.is_none() {
-            self.inner.live_health.lock().unwrap_or_else(|p| p.into_inner()).clone()
+            self.inner
+                .live_health
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone()
         } else {
             self.inner.store.session_health(session.id)?
         };
         let cfg = &self.inner.config;
-        Ok(Report::build(session, &events, &health, self.inner.models.clone(), &cfg.rules, &cfg.scoring).with_detection_thresholds(&cfg.detection))
+        Ok(Report::build(
+            session,
+            &events,
+            &health,
+            self.inner.models.clone(),
+            &cfg.rules,
+            &cfg.scoring,
+        )
+        .with_detection_thresholds(&cfg.detection))
     }
 
     /// Stores an event (flushed and queued for MQTT before this returns) and shows it
@@ -150,19 +220,37 @@ impl Control {
 
     /// An event logged through the API: a point in time with a label and a note,
     /// attached to the active session (or to `session_id` when given and it exists).
-    pub fn log_event(&self, session_id: Option<Uuid>, label: &str, note: Option<&str>, score: Option<f32>) -> Result<ProctorEvent, ControlError> {
-        if label.trim().is_empty() || label.chars().count() > MAX_TEXT_CHARS || note.is_some_and(|n| n.chars().count() > MAX_TEXT_CHARS) {
-            return Err(ControlError::Invalid(format!("label must be 1..{MAX_TEXT_CHARS} characters and note at most {MAX_TEXT_CHARS}")));
+    pub fn log_event(
+        &self,
+        session_id: Option<Uuid>,
+        label: &str,
+        note: Option<&str>,
+        score: Option<f32>,
+    ) -> Result<ProctorEvent, ControlError> {
+        if label.trim().is_empty()
+            || label.chars().count() > MAX_TEXT_CHARS
+            || note.is_some_and(|n| n.chars().count() > MAX_TEXT_CHARS)
+        {
+            return Err(ControlError::Invalid(format!(
+                "label must be 1..{MAX_TEXT_CHARS} characters and note at most {MAX_TEXT_CHARS}"
+            )));
         }
         let session_id = match session_id {
             Some(id) => {
-                self.inner.store.session(id)?.ok_or(ControlError::NoSuchSession(id))?;
+                self.inner
+                    .store
+                    .session(id)?
+                    .ok_or(ControlError::NoSuchSession(id))?;
                 Some(id)
             }
             None => self.active().map(|s| s.id),
         };
         let now = Utc::now();
-        let started_at_s = self.active().filter(|s| Some(s.id) == session_id).map(|s| (now - s.started_at).num_milliseconds() as f64 / 1000.0).unwrap_or(0.0);
+        let started_at_s = self
+            .active()
+            .filter(|s| Some(s.id) == session_id)
+            .map(|s| (now - s.started_at).num_milliseconds() as f64 / 1000.0)
+            .unwrap_or(0.0);
         let event = ProctorEvent {
             id: Uuid::now_v7(),
             session_id,
@@ -173,7 +261,12 @@ impl Control {
             duration_s: Some(0.0),
             started_at_s,
             ended_at_s: Some(started_at_s),
-            details: EventDetails { label: Some(label.trim().to_string()), note: note.map(str::to_string), best_score: score, max_faces: None },
+            details: EventDetails {
+                label: Some(label.trim().to_string()),
+                note: note.map(str::to_string),
+                best_score: score,
+                max_faces: None,
+            },
         };
         self.record_event(&event)?;
         Ok(event)
@@ -181,6 +274,10 @@ impl Control {
 
     /// The pipeline's running health summary for the active session.
     pub fn update_health(&self, health: SessionHealth) {
-        *self.inner.live_health.lock().unwrap_or_else(|p| p.into_inner()) = health;
+        *self
+            .inner
+            .live_health
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = health;
     }
 }

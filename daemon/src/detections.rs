@@ -17,7 +17,12 @@ pub struct BBox {
 
 impl From<[f32; 4]> for BBox {
     fn from(v: [f32; 4]) -> Self {
-        Self { x0: v[0], y0: v[1], x1: v[2], y1: v[3] }
+        Self {
+            x0: v[0],
+            y0: v[1],
+            x1: v[2],
+            y1: v[3],
+        }
     }
 }
 
@@ -46,7 +51,12 @@ impl BBox {
         if union <= 0.0 { 0.0 } else { inter / union }
     }
     pub fn clamped(self) -> BBox {
-        BBox { x0: self.x0.clamp(0.0, 1.0), y0: self.y0.clamp(0.0, 1.0), x1: self.x1.clamp(0.0, 1.0), y1: self.y1.clamp(0.0, 1.0) }
+        BBox {
+            x0: self.x0.clamp(0.0, 1.0),
+            y0: self.y0.clamp(0.0, 1.0),
+            x1: self.x1.clamp(0.0, 1.0),
+            y1: self.y1.clamp(0.0, 1.0),
+        }
     }
 }
 
@@ -77,7 +87,12 @@ pub enum ObjectClass {
 }
 
 impl ObjectClass {
-    pub const ALL: [ObjectClass; 4] = [ObjectClass::Phone, ObjectClass::Notes, ObjectClass::Device, ObjectClass::Person];
+    pub const ALL: [ObjectClass; 4] = [
+        ObjectClass::Phone,
+        ObjectClass::Notes,
+        ObjectClass::Device,
+        ObjectClass::Person,
+    ];
     pub fn as_str(&self) -> &'static str {
         match self {
             ObjectClass::Phone => "phone",

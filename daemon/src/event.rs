@@ -100,7 +100,11 @@ pub struct ProctorEvent {
 
 impl ProctorEvent {
     /// Places a rule event on the wall clock, given the wall time at stream time 0.
-    pub fn from_rule(ev: &RuleEvent, session_id: Option<Uuid>, stream_epoch: DateTime<Utc>) -> Self {
+    pub fn from_rule(
+        ev: &RuleEvent,
+        session_id: Option<Uuid>,
+        stream_epoch: DateTime<Utc>,
+    ) -> Self {
         let at = |s: f64| stream_epoch + chrono::Duration::microseconds((s * 1e6).round() as i64);
         ProctorEvent {
             id: ev.id,

@@ -21,8 +21,22 @@ pub struct Frame {
 }
 
 impl Frame {
-    pub fn new_rgb(seq: u64, pts: Duration, wall_time: DateTime<Utc>, width: u32, height: u32, data: Arc<[u8]>) -> Self {
+    pub fn new_rgb(
+        seq: u64,
+        pts: Duration,
+        wall_time: DateTime<Utc>,
+        width: u32,
+        height: u32,
+        data: Arc<[u8]>,
+    ) -> Self {
         debug_assert_eq!(data.len(), width as usize * height as usize * 3);
-        Self { seq, pts, wall_time, width, height, data }
+        Self {
+            seq,
+            pts,
+            wall_time,
+            width,
+            height,
+            data,
+        }
     }
 }

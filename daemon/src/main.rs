@@ -82,8 +82,19 @@ fn main() -> ExitCode {
     cli::logging::init();
     let result = match args.command {
         Command::Run { config } => proctord::service::run(&config).map(|()| ExitCode::SUCCESS),
-        Command::Detect { input, config, json } => cli::detect::run(&input, config.as_deref(), json),
-        Command::Analyze { input, config, candidate, report_pdf, report_html, json } => cli::analyze::run(cli::analyze::AnalyzeArgs {
+        Command::Detect {
+            input,
+            config,
+            json,
+        } => cli::detect::run(&input, config.as_deref(), json),
+        Command::Analyze {
+            input,
+            config,
+            candidate,
+            report_pdf,
+            report_html,
+            json,
+        } => cli::analyze::run(cli::analyze::AnalyzeArgs {
             input: &input,
             config: config.as_deref(),
             candidate: candidate.as_deref(),
@@ -92,7 +103,9 @@ fn main() -> ExitCode {
             json,
         }),
         Command::CheckConfig { config } => return cli::check_config::run(&config),
-        Command::Models { action: ModelsAction::Verify { config } } => cli::models::verify(config.as_deref()),
+        Command::Models {
+            action: ModelsAction::Verify { config },
+        } => cli::models::verify(config.as_deref()),
     };
     match result {
         Ok(code) => code,

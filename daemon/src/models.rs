@@ -44,9 +44,14 @@ pub struct VerifiedModel {
 
 impl Manifest {
     pub fn load(path: &Path) -> Result<Manifest, InferenceError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| InferenceError::Manifest { path: path.to_owned(), reason: format!("cannot read it: {e}") })?;
-        toml::from_str(&text).map_err(|e| InferenceError::Manifest { path: path.to_owned(), reason: e.to_string() })
+        let text = std::fs::read_to_string(path).map_err(|e| InferenceError::Manifest {
+            path: path.to_owned(),
+            reason: format!("cannot read it: {e}"),
+        })?;
+        toml::from_str(&text).map_err(|e| InferenceError::Manifest {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })
     }
 
     pub fn get(&self, name: &str) -> Option<&ModelEntry> {
@@ -55,19 +60,38 @@ impl Manifest {
 
     /// Finds `name` in `dir` and checks its sha256 against the manifest.
     pub fn verified(&self, dir: &Path, name: &str) -> Result<VerifiedModel, InferenceError> {
-        let entry = self.get(name).ok_or_else(|| InferenceError::NotInManifest {
-            name: name.to_owned(),
-            known: self.models.iter().map(|m| m.name.as_str()).collect::<Vec<_>>().join(", "),
-        })?;
+        let entry = self
+            .get(name)
+            .ok_or_else(|| InferenceError::NotInManifest {
+                name: name.to_owned(),
+                known: self
+                    .models
+                    .iter()
+                    .map(|m| m.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })?;
         let path = dir.join(&entry.file);
         if !path.is_file() {
             return Err(InferenceError::ModelMissing { path });
         }
-        let actual = sha256_file(&path).map_err(|e| InferenceError::ModelInvalid { path: path.clone(), reason: e.to_string() })?;
+        let actual = sha256_file(&path).map_err(|e| InferenceError::ModelInvalid {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
         if actual != entry.sha256 {
-            return Err(InferenceError::ModelChecksum { path, actual, expected: entry.sha256.clone() });
+            return Err(InferenceError::ModelChecksum {
+                path,
+                actual,
+                expected: entry.sha256.clone(),
+            });
         }
-        Ok(VerifiedModel { name: entry.name.clone(), file: entry.file.clone(), sha256: actual, path })
+        Ok(VerifiedModel {
+            name: entry.name.clone(),
+            file: entry.file.clone(),
+            sha256: actual,
+            path,
+        })
     }
 }
 
@@ -77,11 +101,19 @@ mod tests {
 
     #[test]
     fn the_shipped_manifest_parses_and_pins_every_model() {
-        let m = Manifest::load(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../models/manifest.toml"))).unwrap();
+        let m = Manifest::load(Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../models/manifest.toml"
+        )))
+        .unwrap();
         assert!(m.get("blazeface_128x128_quant").is_some());
         for e in &m.models {
             assert_eq!(e.sha256.len(), 64, "{}", e.name);
-            assert!(e.url.contains("://") || e.url.starts_with("pypi:"), "{}", e.name);
+            assert!(
+                e.url.contains("://") || e.url.starts_with("pypi:"),
+                "{}",
+                e.name
+            );
         }
     }
 }

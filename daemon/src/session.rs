@@ -19,7 +19,8 @@ pub struct Session {
 
 impl Session {
     pub fn duration_s(&self) -> Option<f64> {
-        self.ended_at.map(|e| (e - self.started_at).num_milliseconds() as f64 / 1000.0)
+        self.ended_at
+            .map(|e| (e - self.started_at).num_milliseconds() as f64 / 1000.0)
     }
 }
 

@@ -18,7 +18,8 @@ static DETECTOR: Mutex<Option<Detector>> = Mutex::new(None);
 fn detect(rel: &str) -> Detections {
     let mut guard = DETECTOR.lock().unwrap_or_else(|p| p.into_inner());
     let det = guard.get_or_insert_with(|| {
-        Detector::from_config(&config()).unwrap_or_else(|e| panic!("detector failed to start (run `make setup`): {e}"))
+        Detector::from_config(&config())
+            .unwrap_or_else(|e| panic!("detector failed to start (run `make setup`): {e}"))
     });
     let frame = load_still(&media(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"));
     det.detect(&frame, true).unwrap()
@@ -30,7 +31,12 @@ fn has(d: &Detections, class: ObjectClass) -> bool {
 
 #[test]
 fn each_single_face_photo_has_exactly_one_face() {
-    for img in ["single_face/obama.jpg", "single_face/skimage_astronaut.png", "single_face/intel_head-pose-male_f00.png", "single_face/grace_hopper.bmp"] {
+    for img in [
+        "single_face/obama.jpg",
+        "single_face/skimage_astronaut.png",
+        "single_face/intel_head-pose-male_f00.png",
+        "single_face/grace_hopper.bmp",
+    ] {
         let d = detect(img);
         assert_eq!(d.faces.len(), 1, "{img}: {:?}", d.faces);
     }
@@ -38,7 +44,10 @@ fn each_single_face_photo_has_exactly_one_face() {
 
 #[test]
 fn two_people_photos_have_two_faces_and_the_coral_group_at_least_two() {
-    for img in ["multi_person/two_people.jpg", "multi_person/intel_head-pose-female-and-male_f00.png"] {
+    for img in [
+        "multi_person/two_people.jpg",
+        "multi_person/intel_head-pose-female-and-male_f00.png",
+    ] {
         assert_eq!(detect(img).faces.len(), 2, "{img}");
     }
     assert!(detect("multi_person/coral_face.jpg").faces.len() >= 2);
@@ -46,7 +55,11 @@ fn two_people_photos_have_two_faces_and_the_coral_group_at_least_two() {
 
 #[test]
 fn empty_rooms_have_no_face() {
-    for img in ["no_person/intel_people-detection_f22.png", "no_person/tfexamples_table.jpg", "no_person/coco_000000000643_desk_monitor.jpg"] {
+    for img in [
+        "no_person/intel_people-detection_f22.png",
+        "no_person/tfexamples_table.jpg",
+        "no_person/coco_000000000643_desk_monitor.jpg",
+    ] {
         let d = detect(img);
         assert!(d.faces.is_empty(), "{img}: {:?}", d.faces);
     }
@@ -55,36 +68,65 @@ fn empty_rooms_have_no_face() {
 #[test]
 fn the_phone_held_at_the_ear_is_seen_as_a_phone() {
     let d = detect("phone/coco_000000000395.jpg");
-    let phone = d.objects.iter().flatten().find(|o| o.class == ObjectClass::Phone).expect("no phone");
+    let phone = d
+        .objects
+        .iter()
+        .flatten()
+        .find(|o| o.class == ObjectClass::Phone)
+        .expect("no phone");
     assert_eq!(phone.label, "cell phone");
     // Ground truth (annotations/coco_000000000395.txt): centre (0.470, 0.519).
     let cx = (phone.bbox.x0 + phone.bbox.x1) / 2.0;
     let cy = (phone.bbox.y0 + phone.bbox.y1) / 2.0;
-    assert!((cx - 0.470).abs() < 0.05 && (cy - 0.519).abs() < 0.05, "phone at {:?}", phone.bbox);
+    assert!(
+        (cx - 0.470).abs() < 0.05 && (cy - 0.519).abs() < 0.05,
+        "phone at {:?}",
+        phone.bbox
+    );
 }
 
 #[test]
 fn books_and_a_printed_page_are_seen_as_notes() {
-    assert!(has(&detect("book_notes/coco_000000000446.jpg"), ObjectClass::Notes));
-    assert!(has(&detect("book_notes/skimage_page.png"), ObjectClass::Notes));
+    assert!(has(
+        &detect("book_notes/coco_000000000446.jpg"),
+        ObjectClass::Notes
+    ));
+    assert!(has(
+        &detect("book_notes/skimage_page.png"),
+        ObjectClass::Notes
+    ));
 }
 
 #[test]
 fn a_monitor_on_a_desk_is_seen_as_another_device() {
-    assert!(has(&detect("no_person/coco_000000000643_desk_monitor.jpg"), ObjectClass::Device));
+    assert!(has(
+        &detect("no_person/coco_000000000643_desk_monitor.jpg"),
+        ObjectClass::Device
+    ));
 }
 
 #[test]
 fn profiles_have_a_clearly_larger_yaw_than_frontal_faces() {
-    let frontal_max = ["single_face/obama.jpg", "single_face/skimage_astronaut.png", "single_face/intel_head-pose-male_f00.png", "single_face/grace_hopper.bmp"]
-        .iter()
-        .map(|i| detect(i).faces[0].yaw_deg.abs())
-        .fold(0.0f32, f32::max);
-    let profile_min = ["looking_away/intel_head-pose-female_f14.png", "looking_away/skimage_camera.png"]
-        .iter()
-        .map(|i| detect(i).faces[0].yaw_deg.abs())
-        .fold(f32::MAX, f32::min);
-    assert!(profile_min > frontal_max + 15.0, "profiles ≥ {profile_min}°, frontal ≤ {frontal_max}°");
+    let frontal_max = [
+        "single_face/obama.jpg",
+        "single_face/skimage_astronaut.png",
+        "single_face/intel_head-pose-male_f00.png",
+        "single_face/grace_hopper.bmp",
+    ]
+    .iter()
+    .map(|i| detect(i).faces[0].yaw_deg.abs())
+    .fold(0.0f32, f32::max);
+    let profile_min = [
+        "looking_away/intel_head-pose-female_f14.png",
+        "looking_away/skimage_camera.png",
+    ]
+    .iter()
+    .map(|i| detect(i).faces[0].yaw_deg.abs())
+    .fold(f32::MAX, f32::min);
+    assert!(
+        profile_min > frontal_max + 15.0,
+        "profiles ≥ {profile_min}°, frontal ≤ {frontal_max}°"
+    );
     // And the default rules threshold tells them apart.
     let limit = Config::default().rules.max_yaw_deg;
     assert!(frontal_max < limit && profile_min > limit, "limit {limit}°");
@@ -99,6 +141,14 @@ fn boxes_are_normalised_and_a_face_box_holds_its_keypoints() {
     }
     assert!(f.bbox.x1 > f.bbox.x0 && f.bbox.y1 > f.bbox.y0);
     for [x, y] in &f.keypoints[..4] {
-        assert!(*x > f.bbox.x0 - 0.02 && *x < f.bbox.x1 + 0.02 && *y > f.bbox.y0 - 0.02 && *y < f.bbox.y1 + 0.02, "{:?} {:?}", f.keypoints, f.bbox);
+        assert!(
+            *x > f.bbox.x0 - 0.02
+                && *x < f.bbox.x1 + 0.02
+                && *y > f.bbox.y0 - 0.02
+                && *y < f.bbox.y1 + 0.02,
+            "{:?} {:?}",
+            f.keypoints,
+            f.bbox
+        );
     }
 }

@@ -33,12 +33,27 @@ fn a_mirror_file_with_the_wrong_checksum_is_refused_and_a_good_one_is_installed(
     std::fs::write(&target, b"not the pinned model").unwrap();
     let out = fetch(&mirror, &dest);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("REFUSED"), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(!dest.join("blazeface_128x128_quant.tflite").exists(), "a refused file was installed");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("REFUSED"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !dest.join("blazeface_128x128_quant.tflite").exists(),
+        "a refused file was installed"
+    );
 
-    std::fs::copy(repo().join("../shared/models/blazeface_128x128_quant/blazeface_128x128_quant.tflite"), &target).unwrap();
+    std::fs::copy(
+        repo().join("../shared/models/blazeface_128x128_quant/blazeface_128x128_quant.tflite"),
+        &target,
+    )
+    .unwrap();
     let out = fetch(&mirror, &dest);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(dest.join("blazeface_128x128_quant.tflite").is_file());
     // Fetching again keeps the verified file.
     let out = fetch(&mirror, &dest);

@@ -32,7 +32,10 @@ impl FrameSource for FlakyCamera {
         std::thread::sleep(Duration::from_millis(100));
         if self.unplugged.contains(&self.start.elapsed()) {
             *self.gone.lock().unwrap() = true;
-            return Err(CaptureError::Disconnected { device: "/dev/video0".into(), reason: "No such device (os error 19)".into() });
+            return Err(CaptureError::Disconnected {
+                device: "/dev/video0".into(),
+                reason: "No such device (os error 19)".into(),
+            });
         }
         Ok(Some(self.frame.clone()))
     }
@@ -41,7 +44,10 @@ impl FrameSource for FlakyCamera {
     }
     fn reopen(&mut self) -> Result<(), CaptureError> {
         if self.unplugged.contains(&self.start.elapsed()) {
-            Err(CaptureError::Disconnected { device: "/dev/video0".into(), reason: "No such file or directory (os error 2)".into() })
+            Err(CaptureError::Disconnected {
+                device: "/dev/video0".into(),
+                reason: "No such file or directory (os error 2)".into(),
+            })
         } else {
             Ok(())
         }
@@ -62,14 +68,21 @@ fn an_unplugged_camera_is_a_camera_lost_event_and_never_charged_as_no_face() {
 
     let store = Store::open(dir.path().join("store")).unwrap();
     let control = Control::new(store.clone(), cfg.clone(), vec![]).unwrap();
-    let session = control.start_session("Katherine Johnson", None, None).unwrap();
+    let session = control
+        .start_session("Katherine Johnson", None, None)
+        .unwrap();
     let detector = Detector::from_config(&cfg).expect("run `make setup` first");
     let shared = Shared::new(control.clone(), None);
     let frame = load_still(&media("single_face/obama.jpg")).unwrap();
     let gone = Arc::new(Mutex::new(false));
     let camera_gone = gone.clone();
     let opener: SourceOpener = Box::new(move || {
-        Ok(Box::new(FlakyCamera { frame: frame.clone(), start: Instant::now(), unplugged: Duration::from_secs(3)..Duration::from_secs(7), gone: camera_gone.clone() }) as Box<dyn FrameSource>)
+        Ok(Box::new(FlakyCamera {
+            frame: frame.clone(),
+            start: Instant::now(),
+            unplugged: Duration::from_secs(3)..Duration::from_secs(7),
+            gone: camera_gone.clone(),
+        }) as Box<dyn FrameSource>)
     });
     let pipeline = Pipeline::start(shared, Analysis::new(detector, &cfg), opener).unwrap();
     std::thread::sleep(Duration::from_secs(11));
@@ -79,11 +92,30 @@ fn an_unplugged_camera_is_a_camera_lost_event_and_never_charged_as_no_face() {
 
     let events = store.events_for(session.id).unwrap();
     let kinds: Vec<(EventKind, Phase)> = events.iter().map(|e| (e.kind, e.phase)).collect();
-    assert!(kinds.contains(&(EventKind::CameraLost, Phase::Start)) && kinds.contains(&(EventKind::CameraLost, Phase::End)), "{kinds:?}");
-    assert!(!events.iter().any(|e| e.kind == EventKind::NoFace), "the outage was charged as no_face: {kinds:?}");
-    let lost = report.events.iter().find(|e| e.kind == EventKind::CameraLost).unwrap();
-    assert!((3.0..6.0).contains(&lost.duration_s), "outage of {} s", lost.duration_s);
-    assert_eq!(report.score, 100.0, "a kiosk fault cost the candidate points: {:?}", report.deductions);
+    assert!(
+        kinds.contains(&(EventKind::CameraLost, Phase::Start))
+            && kinds.contains(&(EventKind::CameraLost, Phase::End)),
+        "{kinds:?}"
+    );
+    assert!(
+        !events.iter().any(|e| e.kind == EventKind::NoFace),
+        "the outage was charged as no_face: {kinds:?}"
+    );
+    let lost = report
+        .events
+        .iter()
+        .find(|e| e.kind == EventKind::CameraLost)
+        .unwrap();
+    assert!(
+        (3.0..6.0).contains(&lost.duration_s),
+        "outage of {} s",
+        lost.duration_s
+    );
+    assert_eq!(
+        report.score, 100.0,
+        "a kiosk fault cost the candidate points: {:?}",
+        report.deductions
+    );
     assert_eq!(report.health.camera_outages, 1, "{:?}", report.health);
     assert!(report.health.frames_analysed > 10);
 }

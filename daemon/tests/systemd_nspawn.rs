@@ -9,7 +9,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("daemon/ has a parent").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("daemon/ has a parent")
+        .to_path_buf()
 }
 
 fn proctord() -> &'static str {
@@ -19,7 +22,11 @@ fn proctord() -> &'static str {
 fn is_root() -> bool {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("Uid:")).map(|l| l.split_whitespace().nth(2) == Some("0")))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .map(|l| l.split_whitespace().nth(2) == Some("0"))
+        })
         .unwrap_or(false)
 }
 
@@ -37,7 +44,11 @@ fn can_run_here() -> bool {
 }
 
 fn require_run_subcommand() {
-    let ok = Command::new(proctord()).args(["run", "--help"]).output().map(|o| o.status.success()).unwrap_or(false);
+    let ok = Command::new(proctord())
+        .args(["run", "--help"])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
     assert!(
         ok,
         "proctord run is not implemented yet (`{} run --help` fails): the unit's contract with systemd \
@@ -53,11 +64,18 @@ fn nspawn_test(scenario: &str) {
         .current_dir(repo_root())
         .output()
         .expect("scripts/nspawn-test.sh runs");
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     match out.status.code() {
         Some(0) => eprintln!("{text}"),
         Some(77) if std::env::var_os("CI").is_none() => eprintln!("SKIPPED:\n{text}"),
-        _ => panic!("scripts/nspawn-test.sh {scenario} failed ({}):\n{text}", out.status),
+        _ => panic!(
+            "scripts/nspawn-test.sh {scenario} failed ({}):\n{text}",
+            out.status
+        ),
     }
 }
 

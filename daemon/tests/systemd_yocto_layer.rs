@@ -9,7 +9,10 @@ use std::process::Command;
 use proctord::config::Config;
 
 fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("daemon/ has a parent").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("daemon/ has a parent")
+        .to_path_buf()
 }
 
 fn read(rel: &str) -> String {
@@ -35,31 +38,62 @@ fn the_crates_inc_lists_exactly_the_crates_in_cargo_lock() {
 
 #[test]
 fn the_models_recipe_fetches_the_manifest_urls_and_checks_the_manifest_sha256s() {
-    let manifest: toml::Table = read("models/manifest.toml").parse().expect("manifest parses");
+    let manifest: toml::Table = read("models/manifest.toml")
+        .parse()
+        .expect("manifest parses");
     let recipe = read(&format!("{RECIPES}/proctord-models/proctord-models_1.0.bb"));
     let models = manifest["model"].as_array().expect("[[model]] entries");
     // The models the board configs use, and the label map of the object detector.
-    for name in ["blazeface_128x128_quant", "ssd_mobilenet_v1_quant", "coco_labelmap"] {
-        let m = models.iter().find(|m| m["name"].as_str() == Some(name)).unwrap_or_else(|| panic!("{name} in the manifest"));
+    for name in [
+        "blazeface_128x128_quant",
+        "ssd_mobilenet_v1_quant",
+        "coco_labelmap",
+    ] {
+        let m = models
+            .iter()
+            .find(|m| m["name"].as_str() == Some(name))
+            .unwrap_or_else(|| panic!("{name} in the manifest"));
         let sha = m["sha256"].as_str().unwrap();
         let url = m["url"].as_str().unwrap().split('#').next().unwrap();
         let file = url.rsplit('/').next().unwrap();
-        assert!(recipe.contains(sha), "proctord-models does not check {name}'s sha256 {sha}");
-        assert!(recipe.contains(file), "proctord-models does not fetch {file} ({name})");
-        assert!(recipe.contains(m["file"].as_str().unwrap()), "proctord-models does not install {}", m["file"]);
+        assert!(
+            recipe.contains(sha),
+            "proctord-models does not check {name}'s sha256 {sha}"
+        );
+        assert!(
+            recipe.contains(file),
+            "proctord-models does not fetch {file} ({name})"
+        );
+        assert!(
+            recipe.contains(m["file"].as_str().unwrap()),
+            "proctord-models does not install {}",
+            m["file"]
+        );
     }
 }
 
 #[test]
 fn the_runtime_recipe_pins_the_library_the_daemon_accepts() {
-    let recipe = read(&format!("{RECIPES}/litert-runtime/litert-runtime_{}.bb", proctord::inference::runtime::PINNED_VERSION));
+    let recipe = read(&format!(
+        "{RECIPES}/litert-runtime/litert-runtime_{}.bb",
+        proctord::inference::runtime::PINNED_VERSION
+    ));
     // Both architectures; the daemon's own pin is the one for the architecture it was built for.
     assert!(recipe.contains(proctord::inference::runtime::pinned_sha256()));
-    for sha in ["b57687dc234d2b8b0598aef5a9c961ed24263df8f8b3f56adbee1cff618e544b", "eec47eb35e2924b3166015887e652a58edc9af823ae38e02bf83bef2548300bb"] {
+    for sha in [
+        "b57687dc234d2b8b0598aef5a9c961ed24263df8f8b3f56adbee1cff618e544b",
+        "eec47eb35e2924b3166015887e652a58edc9af823ae38e02bf83bef2548300bb",
+    ] {
         assert!(recipe.contains(sha), "litert-runtime does not pin {sha}");
-        assert!(read("scripts/setup.sh").contains(sha), "scripts/setup.sh and the recipe disagree on {sha}");
+        assert!(
+            read("scripts/setup.sh").contains(sha),
+            "scripts/setup.sh and the recipe disagree on {sha}"
+        );
     }
-    assert!(recipe.contains("INHIBIT_PACKAGE_STRIP = \"1\""), "a stripped libLiteRt.so would fail the daemon's sha256 check");
+    assert!(
+        recipe.contains("INHIBIT_PACKAGE_STRIP = \"1\""),
+        "a stripped libLiteRt.so would fail the daemon's sha256 check"
+    );
 }
 
 #[test]
@@ -71,12 +105,30 @@ fn board_configs_point_at_the_paths_the_recipes_install() {
     assert!(models.contains("${D}${datadir}/proctord/models"));
     assert!(daemon.contains("${D}${datadir}/proctord/models/manifest.toml"));
     for board in ["pi4-cpu", "pi5", "jetson"] {
-        let cfg = Config::load(&repo_root().join(format!("config/examples/{board}.toml"))).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(cfg.runtime.library, Path::new("/usr/lib/proctord/libLiteRt.so"), "{board}");
-        assert_eq!(cfg.models.dir, Path::new("/usr/share/proctord/models"), "{board}");
-        assert_eq!(cfg.models.manifest, Path::new("/usr/share/proctord/models/manifest.toml"), "{board}");
-        let config_recipe = read(&format!("{RECIPES}/proctord-config/proctord-config_0.1.0.bb"));
-        assert!(config_recipe.contains(&format!("\"{board}.toml\"")), "proctord-config never selects {board}.toml");
+        let cfg = Config::load(&repo_root().join(format!("config/examples/{board}.toml")))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            cfg.runtime.library,
+            Path::new("/usr/lib/proctord/libLiteRt.so"),
+            "{board}"
+        );
+        assert_eq!(
+            cfg.models.dir,
+            Path::new("/usr/share/proctord/models"),
+            "{board}"
+        );
+        assert_eq!(
+            cfg.models.manifest,
+            Path::new("/usr/share/proctord/models/manifest.toml"),
+            "{board}"
+        );
+        let config_recipe = read(&format!(
+            "{RECIPES}/proctord-config/proctord-config_0.1.0.bb"
+        ));
+        assert!(
+            config_recipe.contains(&format!("\"{board}.toml\"")),
+            "proctord-config never selects {board}.toml"
+        );
     }
 }
 
@@ -89,7 +141,13 @@ fn the_recipes_install_files_that_exist_in_the_repository() {
         "systemd/proctord.service.d/accelerators.conf.example",
         "models/manifest.toml",
     ] {
-        assert!(daemon.contains(&format!("${{S}}/{rel}")), "proctord's recipe does not install {rel}");
-        assert!(repo_root().join(rel).is_file(), "{rel} is missing from the repository");
+        assert!(
+            daemon.contains(&format!("${{S}}/{rel}")),
+            "proctord's recipe does not install {rel}"
+        );
+        assert!(
+            repo_root().join(rel).is_file(),
+            "{rel} is missing from the repository"
+        );
     }
 }

@@ -47,9 +47,23 @@ pub struct AnalyzeArgs<'a> {
 pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let cfg = super::load_config(args.config)?;
     let detector = Detector::from_config(&cfg).context("cannot start the detector")?;
-    let models: Vec<ModelUsed> = detector.models().iter().map(|m| ModelUsed { name: m.name.clone(), file: m.file.clone(), sha256: m.sha256.clone() }).collect();
+    let models: Vec<ModelUsed> = detector
+        .models()
+        .iter()
+        .map(|m| ModelUsed {
+            name: m.name.clone(),
+            file: m.file.clone(),
+            sha256: m.sha256.clone(),
+        })
+        .collect();
     let mut analysis = Analysis::new(detector, &cfg);
-    let mut source = VideoFileSource::open(args.input, VideoFileOptions { realtime: false, loop_file: false })?;
+    let mut source = VideoFileSource::open(
+        args.input,
+        VideoFileOptions {
+            realtime: false,
+            loop_file: false,
+        },
+    )?;
 
     let mut rule_events: Vec<RuleEvent> = Vec::new();
     let (mut frames, mut analysed, mut inference_ms) = (0u64, 0u64, 0f64);
@@ -75,7 +89,9 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     // it on the wall clock: the same file always gives the same report.
     let epoch: DateTime<Utc> = std::fs::metadata(args.input)
         .and_then(|m| m.modified())
-        .map(|t| DateTime::<Utc>::from(t) - chrono::Duration::microseconds(duration.as_micros() as i64))
+        .map(|t| {
+            DateTime::<Utc>::from(t) - chrono::Duration::microseconds(duration.as_micros() as i64)
+        })
         .unwrap_or(DateTime::UNIX_EPOCH);
     let session = Session {
         id: Uuid::nil(),
@@ -85,21 +101,42 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         started_at: epoch,
         ended_at: Some(epoch + chrono::Duration::microseconds(duration.as_micros() as i64)),
     };
-    let records: Vec<ProctorEvent> = rule_events.iter().map(|e| ProctorEvent::from_rule(e, Some(session.id), epoch)).collect();
+    let records: Vec<ProctorEvent> = rule_events
+        .iter()
+        .map(|e| ProctorEvent::from_rule(e, Some(session.id), epoch))
+        .collect();
     let health = SessionHealth {
-        camera_fps: if duration.is_zero() { 0.0 } else { (frames as f64 / duration.as_secs_f64()) as f32 },
+        camera_fps: if duration.is_zero() {
+            0.0
+        } else {
+            (frames as f64 / duration.as_secs_f64()) as f32
+        },
         frames_captured: frames,
         frames_analysed: analysed,
-        mean_inference_ms: if analysed == 0 { 0.0 } else { (inference_ms / analysed as f64) as f32 },
+        mean_inference_ms: if analysed == 0 {
+            0.0
+        } else {
+            (inference_ms / analysed as f64) as f32
+        },
         ..SessionHealth::default()
     };
-    let report = Report::build(&session, &records, &health, models, &cfg.rules, &cfg.scoring).with_detection_thresholds(&cfg.detection);
+    let report = Report::build(
+        &session,
+        &records,
+        &health,
+        models,
+        &cfg.rules,
+        &cfg.scoring,
+    )
+    .with_detection_thresholds(&cfg.detection);
 
     if let Some(path) = args.report_pdf {
-        std::fs::write(path, render_pdf(&report)?).with_context(|| format!("cannot write {}", path.display()))?;
+        std::fs::write(path, render_pdf(&report)?)
+            .with_context(|| format!("cannot write {}", path.display()))?;
     }
     if let Some(path) = args.report_html {
-        std::fs::write(path, render_html(&report)).with_context(|| format!("cannot write {}", path.display()))?;
+        std::fs::write(path, render_html(&report))
+            .with_context(|| format!("cannot write {}", path.display()))?;
     }
     let summary = Summary {
         duration_s: duration.as_secs_f64(),
@@ -108,7 +145,13 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         events: report
             .events
             .iter()
-            .map(|e| AnalyzedEvent { kind: e.kind, started_at_s: e.offset_s, ended_at_s: e.offset_s + e.duration_s, duration_s: e.duration_s, details: e.details.clone() })
+            .map(|e| AnalyzedEvent {
+                kind: e.kind,
+                started_at_s: e.offset_s,
+                ended_at_s: e.offset_s + e.duration_s,
+                duration_s: e.duration_s,
+                details: e.details.clone(),
+            })
             .collect(),
         focus_lost_count: report.focus_lost_count,
         integrity_score: report.score,
@@ -116,11 +159,26 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     if args.json {
         println!("{}", serde_json::to_string(&summary)?);
     } else {
-        println!("{}: {:.1} s, {} frames ({} analysed)", args.input.display(), summary.duration_s, frames, analysed);
+        println!(
+            "{}: {:.1} s, {} frames ({} analysed)",
+            args.input.display(),
+            summary.duration_s,
+            frames,
+            analysed
+        );
         for e in &summary.events {
-            println!("  {:>8.1}s – {:>8.1}s  {:<16} {}", e.started_at_s, e.ended_at_s, e.kind.as_str(), crate::report::format::details_text(&e.details));
+            println!(
+                "  {:>8.1}s – {:>8.1}s  {:<16} {}",
+                e.started_at_s,
+                e.ended_at_s,
+                e.kind.as_str(),
+                crate::report::format::details_text(&e.details)
+            );
         }
-        println!("focus lost {} time(s); integrity score {:.1}", summary.focus_lost_count, summary.integrity_score);
+        println!(
+            "focus lost {} time(s); integrity score {:.1}",
+            summary.focus_lost_count, summary.integrity_score
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

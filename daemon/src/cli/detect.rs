@@ -37,14 +37,31 @@ pub fn run(input: &Path, config: Option<&Path>, json: bool) -> anyhow::Result<Ex
         let d = detector.detect(&frame, true)?;
         let objects = d.objects.as_deref().unwrap_or(&[]);
         if json {
-            println!("{}", serde_json::to_string(&ImageRecord { faces: &d.faces, objects, inference_ms: d.inference_ms })?);
+            println!(
+                "{}",
+                serde_json::to_string(&ImageRecord {
+                    faces: &d.faces,
+                    objects,
+                    inference_ms: d.inference_ms
+                })?
+            );
         } else {
             println!("{}: {}", input.display(), summary(&d));
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let mut source = VideoFileSource::open(input, VideoFileOptions { realtime: false, loop_file: false })?;
-    let min_gap = if cfg.detection.max_analysis_fps > 0.0 { Duration::from_secs_f32(1.0 / cfg.detection.max_analysis_fps) } else { Duration::ZERO };
+    let mut source = VideoFileSource::open(
+        input,
+        VideoFileOptions {
+            realtime: false,
+            loop_file: false,
+        },
+    )?;
+    let min_gap = if cfg.detection.max_analysis_fps > 0.0 {
+        Duration::from_secs_f32(1.0 / cfg.detection.max_analysis_fps)
+    } else {
+        Duration::ZERO
+    };
     let mut last: Option<Duration> = None;
     let (mut analysed, mut with_face, mut max_faces) = (0u64, 0u64, 0usize);
     let mut stdout = std::io::stdout().lock();
@@ -58,21 +75,45 @@ pub fn run(input: &Path, config: Option<&Path>, json: bool) -> anyhow::Result<Ex
         with_face += u64::from(!d.faces.is_empty());
         max_faces = max_faces.max(d.faces.len());
         if json {
-            let rec = FrameRecord { t_s: d.at.as_secs_f64(), frame: d.frame_seq, faces: &d.faces, objects: d.objects.as_deref(), inference_ms: d.inference_ms };
+            let rec = FrameRecord {
+                t_s: d.at.as_secs_f64(),
+                frame: d.frame_seq,
+                faces: &d.faces,
+                objects: d.objects.as_deref(),
+                inference_ms: d.inference_ms,
+            };
             writeln!(stdout, "{}", serde_json::to_string(&rec)?)?;
         } else {
             writeln!(stdout, "{:8.2}s  {}", d.at.as_secs_f64(), summary(&d))?;
         }
     }
     if !json {
-        writeln!(stdout, "{}: {analysed} frames analysed, a face in {with_face}, at most {max_faces} face(s) at once", input.display())?;
+        writeln!(
+            stdout,
+            "{}: {analysed} frames analysed, a face in {with_face}, at most {max_faces} face(s) at once",
+            input.display()
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
 fn summary(d: &Detections) -> String {
-    let faces: Vec<String> = d.faces.iter().map(|f| format!("face {:.2} (yaw {:+.0}°, pitch {:+.0}°)", f.score, f.yaw_deg, f.pitch_deg)).collect();
-    let objects: Vec<String> = d.objects.iter().flatten().map(|o| format!("{} \"{}\" {:.2}", o.class.as_str(), o.label, o.score)).collect();
+    let faces: Vec<String> = d
+        .faces
+        .iter()
+        .map(|f| {
+            format!(
+                "face {:.2} (yaw {:+.0}°, pitch {:+.0}°)",
+                f.score, f.yaw_deg, f.pitch_deg
+            )
+        })
+        .collect();
+    let objects: Vec<String> = d
+        .objects
+        .iter()
+        .flatten()
+        .map(|o| format!("{} \"{}\" {:.2}", o.class.as_str(), o.label, o.score))
+        .collect();
     let mut parts = vec![format!("{} face(s)", d.faces.len())];
     parts.extend(faces);
     parts.extend(objects);

@@ -9,19 +9,31 @@ pub fn verify(config: Option<&Path>) -> anyhow::Result<ExitCode> {
     let mut names = vec![cfg.models.face.clone()];
     if !cfg.models.objects.is_empty() {
         names.push(cfg.models.objects.clone());
-        if let Some(labels) = manifest.get(&cfg.models.objects).and_then(|m| m.labels.clone()) {
+        if let Some(labels) = manifest
+            .get(&cfg.models.objects)
+            .and_then(|m| m.labels.clone())
+        {
             names.push(labels);
         }
     }
     let mut failed = false;
     for name in names {
         match manifest.verified(&cfg.models.dir, &name) {
-            Ok(m) => println!("ok      {} {} sha256 {}", m.name, m.path.display(), m.sha256),
+            Ok(m) => println!(
+                "ok      {} {} sha256 {}",
+                m.name,
+                m.path.display(),
+                m.sha256
+            ),
             Err(e) => {
                 failed = true;
                 println!("FAILED  {name}: {e}");
             }
         }
     }
-    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }

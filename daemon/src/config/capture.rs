@@ -62,19 +62,44 @@ impl Default for CaptureConfig {
 impl Validate for CaptureConfig {
     fn validate(&self, path: &str, errors: &mut Vec<ConfigError>) {
         if !(64..=4096).contains(&self.width) {
-            err(errors, path, "width", format!("must be between 64 and 4096, got {}", self.width));
+            err(
+                errors,
+                path,
+                "width",
+                format!("must be between 64 and 4096, got {}", self.width),
+            );
         }
         if !(64..=4096).contains(&self.height) {
-            err(errors, path, "height", format!("must be between 64 and 4096, got {}", self.height));
+            err(
+                errors,
+                path,
+                "height",
+                format!("must be between 64 and 4096, got {}", self.height),
+            );
         }
         if !(1..=120).contains(&self.fps) {
-            err(errors, path, "fps", format!("must be between 1 and 120, got {}", self.fps));
+            err(
+                errors,
+                path,
+                "fps",
+                format!("must be between 1 and 120, got {}", self.fps),
+            );
         }
         if self.source == CaptureSource::File && self.file.as_os_str().is_empty() {
-            err(errors, path, "file", "must name a video file when source = \"file\"");
+            err(
+                errors,
+                path,
+                "file",
+                "must name a video file when source = \"file\"",
+            );
         }
         if !(self.reconnect_interval_s.is_finite() && self.reconnect_interval_s > 0.0) {
-            err(errors, path, "reconnect_interval_s", "must be a positive number of seconds");
+            err(
+                errors,
+                path,
+                "reconnect_interval_s",
+                "must be a positive number of seconds",
+            );
         }
     }
 }

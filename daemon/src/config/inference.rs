@@ -54,7 +54,12 @@ impl Default for RuntimeConfig {
 impl Validate for RuntimeConfig {
     fn validate(&self, path: &str, errors: &mut Vec<ConfigError>) {
         if self.threads == 0 || self.threads > 64 {
-            err(errors, path, "threads", format!("must be between 1 and 64, got {}", self.threads));
+            err(
+                errors,
+                path,
+                "threads",
+                format!("must be between 1 and 64, got {}", self.threads),
+            );
         }
     }
 }
@@ -87,7 +92,12 @@ impl Default for ModelsConfig {
 impl Validate for ModelsConfig {
     fn validate(&self, path: &str, errors: &mut Vec<ConfigError>) {
         if self.face.is_empty() {
-            err(errors, path, "face", "must name a face model from the manifest");
+            err(
+                errors,
+                path,
+                "face",
+                "must name a face model from the manifest",
+            );
         }
     }
 }
@@ -137,14 +147,24 @@ impl Validate for DetectionConfig {
             ("person_score", self.person_score),
         ] {
             if !(0.0..=1.0).contains(&v) {
-                err(errors, path, key, format!("must be between 0 and 1, got {v}"));
+                err(
+                    errors,
+                    path,
+                    key,
+                    format!("must be between 0 and 1, got {v}"),
+                );
             }
         }
         if self.objects_every_n_frames == 0 {
             err(errors, path, "objects_every_n_frames", "must be at least 1");
         }
         if !(self.max_analysis_fps >= 0.0 && self.max_analysis_fps <= 120.0) {
-            err(errors, path, "max_analysis_fps", "must be between 0 and 120");
+            err(
+                errors,
+                path,
+                "max_analysis_fps",
+                "must be between 0 and 120",
+            );
         }
     }
 }

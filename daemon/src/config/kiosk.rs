@@ -18,7 +18,11 @@ pub struct KioskConfig {
 
 impl Default for KioskConfig {
     fn default() -> Self {
-        Self { site: "demo-site".into(), kiosk_id: "kiosk-01".into(), state_dir: PathBuf::from("var/proctord") }
+        Self {
+            site: "demo-site".into(),
+            kiosk_id: "kiosk-01".into(),
+            state_dir: PathBuf::from("var/proctord"),
+        }
     }
 }
 
@@ -30,10 +34,20 @@ pub(crate) fn is_topic_level(s: &str) -> bool {
 impl Validate for KioskConfig {
     fn validate(&self, path: &str, errors: &mut Vec<ConfigError>) {
         if !is_topic_level(&self.site) {
-            err(errors, path, "site", "must be non-empty and contain no '/', '+' or '#' (it is an MQTT topic level)");
+            err(
+                errors,
+                path,
+                "site",
+                "must be non-empty and contain no '/', '+' or '#' (it is an MQTT topic level)",
+            );
         }
         if !is_topic_level(&self.kiosk_id) {
-            err(errors, path, "kiosk_id", "must be non-empty and contain no '/', '+' or '#' (it is an MQTT topic level)");
+            err(
+                errors,
+                path,
+                "kiosk_id",
+                "must be non-empty and contain no '/', '+' or '#' (it is an MQTT topic level)",
+            );
         }
         if self.state_dir.as_os_str().is_empty() {
             err(errors, path, "state_dir", "must not be empty");

@@ -45,10 +45,18 @@ impl fmt::Display for ConfigError {
 /// Every problem found in one file.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigLoadError {
-    #[error("cannot read config file {path}: {source}. Pass an existing file with --config (the documented default is config/proctord.toml).")]
-    Read { path: PathBuf, source: std::io::Error },
+    #[error(
+        "cannot read config file {path}: {source}. Pass an existing file with --config (the documented default is config/proctord.toml)."
+    )]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{} error(s) in config {}:\n{}", .errors.len(), .path.display(), .errors.iter().map(|e| format!("  - {e}")).collect::<Vec<_>>().join("\n"))]
-    Invalid { path: PathBuf, errors: Vec<ConfigError> },
+    Invalid {
+        path: PathBuf,
+        errors: Vec<ConfigError>,
+    },
 }
 
 /// Semantic checks of a section; push every problem, never stop at the first.
@@ -56,8 +64,16 @@ pub trait Validate {
     fn validate(&self, path: &str, errors: &mut Vec<ConfigError>);
 }
 
-pub(crate) fn err(errors: &mut Vec<ConfigError>, path: &str, key: &str, message: impl Into<String>) {
-    errors.push(ConfigError { path: format!("{path}.{key}"), message: message.into() });
+pub(crate) fn err(
+    errors: &mut Vec<ConfigError>,
+    path: &str,
+    key: &str,
+    message: impl Into<String>,
+) {
+    errors.push(ConfigError {
+        path: format!("{path}.{key}"),
+        message: message.into(),
+    });
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -74,14 +90,31 @@ pub struct Config {
     pub web: WebConfig,
 }
 
-const SECTIONS: &[&str] = &["kiosk", "runtime", "models", "detection", "rules", "scoring", "capture", "recording", "mqtt", "web"];
+const SECTIONS: &[&str] = &[
+    "kiosk",
+    "runtime",
+    "models",
+    "detection",
+    "rules",
+    "scoring",
+    "capture",
+    "recording",
+    "mqtt",
+    "web",
+];
 
 impl Config {
     /// Reads and validates a file. Relative paths inside it are resolved against the
     /// current directory (the daemon runs with a fixed working directory under systemd).
     pub fn load(path: &Path) -> Result<Config, ConfigLoadError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigLoadError::Read { path: path.to_owned(), source })?;
-        Config::parse(&text).map_err(|errors| ConfigLoadError::Invalid { path: path.to_owned(), errors })
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigLoadError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Config::parse(&text).map_err(|errors| ConfigLoadError::Invalid {
+            path: path.to_owned(),
+            errors,
+        })
     }
 
     /// Parses TOML text, returning every problem found.
@@ -91,14 +124,20 @@ impl Config {
             Ok(t) => t,
             Err(e) => {
                 let msg = e.to_string().replace('\n', " ");
-                return Err(vec![ConfigError { path: "(file)".into(), message: format!("not valid TOML: {msg}") }]);
+                return Err(vec![ConfigError {
+                    path: "(file)".into(),
+                    message: format!("not valid TOML: {msg}"),
+                }]);
             }
         };
         for key in table.keys() {
             if !SECTIONS.contains(&key.as_str()) {
                 errors.push(ConfigError {
                     path: key.clone(),
-                    message: format!("unknown section or key; known sections are: {}", SECTIONS.join(", ")),
+                    message: format!(
+                        "unknown section or key; known sections are: {}",
+                        SECTIONS.join(", ")
+                    ),
                 });
             }
         }
@@ -116,7 +155,11 @@ impl Config {
         if errors.is_empty() {
             cfg.validate("", &mut errors);
         }
-        if errors.is_empty() { Ok(cfg) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(cfg)
+        } else {
+            Err(errors)
+        }
     }
 }
 
@@ -140,16 +183,28 @@ impl Validate for Config {
 ///
 /// Deserialises one section on its own so that a type error in one section does not hide
 /// the problems of the others; unknown keys are collected with their full path.
-fn section<T: DeserializeOwned + Default>(table: &toml::Table, name: &str, out: &mut T, errors: &mut Vec<ConfigError>) {
+fn section<T: DeserializeOwned + Default>(
+    table: &toml::Table,
+    name: &str,
+    out: &mut T,
+    errors: &mut Vec<ConfigError>,
+) {
     let Some(value) = table.get(name) else { return };
     let mut unknown = Vec::new();
-    let result: Result<T, _> = serde_ignored::deserialize(value.clone(), |p| unknown.push(p.to_string()));
+    let result: Result<T, _> =
+        serde_ignored::deserialize(value.clone(), |p| unknown.push(p.to_string()));
     for p in unknown {
-        errors.push(ConfigError { path: format!("{name}.{p}"), message: "unknown key (check the spelling against config/proctord.toml)".into() });
+        errors.push(ConfigError {
+            path: format!("{name}.{p}"),
+            message: "unknown key (check the spelling against config/proctord.toml)".into(),
+        });
     }
     match result {
         Ok(v) => *out = v,
-        Err(e) => errors.push(ConfigError { path: name.to_string(), message: e.to_string().trim().replace('\n', " ") }),
+        Err(e) => errors.push(ConfigError {
+            path: name.to_string(),
+            message: e.to_string().trim().replace('\n', " "),
+        }),
     }
 }
 
@@ -174,7 +229,8 @@ mod tests {
 
     #[test]
     fn type_errors_in_two_sections_are_reported_together() {
-        let errors = Config::parse("[rules]\nno_face_after_s = \"ten\"\n[web]\nlisten = 5\n").unwrap_err();
+        let errors =
+            Config::parse("[rules]\nno_face_after_s = \"ten\"\n[web]\nlisten = 5\n").unwrap_err();
         assert_eq!(errors.len(), 2, "{errors:?}");
     }
 }

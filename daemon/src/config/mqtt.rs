@@ -52,22 +52,44 @@ impl Default for MqttConfig {
 impl Validate for MqttConfig {
     fn validate(&self, path: &str, errors: &mut Vec<ConfigError>) {
         if self.enabled && self.host.is_empty() {
-            err(errors, path, "host", "must name the broker when mqtt is enabled");
+            err(
+                errors,
+                path,
+                "host",
+                "must name the broker when mqtt is enabled",
+            );
         }
         if self.port == 0 {
             err(errors, path, "port", "must be 1..65535");
         }
         if self.tls && self.ca_file.as_os_str().is_empty() {
-            err(errors, path, "ca_file", "must name the CA certificate (PEM) when tls = true");
+            err(
+                errors,
+                path,
+                "ca_file",
+                "must name the CA certificate (PEM) when tls = true",
+            );
         }
-        if self.client_cert_file.as_os_str().is_empty() != self.client_key_file.as_os_str().is_empty() {
-            err(errors, path, "client_key_file", "client_cert_file and client_key_file go together");
+        if self.client_cert_file.as_os_str().is_empty()
+            != self.client_key_file.as_os_str().is_empty()
+        {
+            err(
+                errors,
+                path,
+                "client_key_file",
+                "client_cert_file and client_key_file go together",
+            );
         }
         if self.keep_alive_s < 5 {
             err(errors, path, "keep_alive_s", "must be at least 5 seconds");
         }
         if self.health_interval_s == 0 {
-            err(errors, path, "health_interval_s", "must be at least 1 second");
+            err(
+                errors,
+                path,
+                "health_interval_s",
+                "must be at least 1 second",
+            );
         }
     }
 }

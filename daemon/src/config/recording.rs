@@ -24,20 +24,43 @@ pub struct RecordingConfig {
 
 impl Default for RecordingConfig {
     fn default() -> Self {
-        Self { enabled: true, encoder: "auto".into(), bitrate_kbps: 1000, segment_s: 60, retention_days: 30, max_total_mib: 8192, min_free_mib: 512 }
+        Self {
+            enabled: true,
+            encoder: "auto".into(),
+            bitrate_kbps: 1000,
+            segment_s: 60,
+            retention_days: 30,
+            max_total_mib: 8192,
+            min_free_mib: 512,
+        }
     }
 }
 
 impl Validate for RecordingConfig {
     fn validate(&self, path: &str, errors: &mut Vec<ConfigError>) {
         if self.encoder.is_empty() {
-            err(errors, path, "encoder", "must be \"auto\" or a GStreamer H.264 encoder element name");
+            err(
+                errors,
+                path,
+                "encoder",
+                "must be \"auto\" or a GStreamer H.264 encoder element name",
+            );
         }
         if !(2..=3600).contains(&self.segment_s) {
-            err(errors, path, "segment_s", format!("must be between 2 and 3600 seconds, got {}", self.segment_s));
+            err(
+                errors,
+                path,
+                "segment_s",
+                format!("must be between 2 and 3600 seconds, got {}", self.segment_s),
+            );
         }
         if !(100..=50_000).contains(&self.bitrate_kbps) {
-            err(errors, path, "bitrate_kbps", format!("must be between 100 and 50000, got {}", self.bitrate_kbps));
+            err(
+                errors,
+                path,
+                "bitrate_kbps",
+                format!("must be between 100 and 50000, got {}", self.bitrate_kbps),
+            );
         }
     }
 }

@@ -52,19 +52,40 @@ impl Validate for RulesConfig {
             ("clear_after_s", self.clear_after_s),
         ] {
             if !(v.is_finite() && v >= 0.0) {
-                err(errors, path, key, format!("must be a number of seconds >= 0, got {v}"));
+                err(
+                    errors,
+                    path,
+                    key,
+                    format!("must be a number of seconds >= 0, got {v}"),
+                );
             }
         }
-        for (key, v) in [("max_yaw_deg", self.max_yaw_deg), ("max_pitch_deg", self.max_pitch_deg)] {
+        for (key, v) in [
+            ("max_yaw_deg", self.max_yaw_deg),
+            ("max_pitch_deg", self.max_pitch_deg),
+        ] {
             if !(v > 0.0 && v < 90.0) {
-                err(errors, path, key, format!("must be between 0 and 90 degrees, got {v}"));
+                err(
+                    errors,
+                    path,
+                    key,
+                    format!("must be between 0 and 90 degrees, got {v}"),
+                );
             }
         }
         if self.object_window == 0 {
             err(errors, path, "object_window", "must be at least 1");
         }
         if self.object_min_hits == 0 || self.object_min_hits > self.object_window {
-            err(errors, path, "object_min_hits", format!("must be between 1 and object_window ({})", self.object_window));
+            err(
+                errors,
+                path,
+                "object_min_hits",
+                format!(
+                    "must be between 1 and object_window ({})",
+                    self.object_window
+                ),
+            );
         }
     }
 }

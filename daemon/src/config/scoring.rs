@@ -19,7 +19,11 @@ pub struct Deduction {
 
 impl Default for Deduction {
     fn default() -> Self {
-        Self { per_event: 0.0, per_second: 0.0, cap: 0.0 }
+        Self {
+            per_event: 0.0,
+            per_second: 0.0,
+            cap: 0.0,
+        }
     }
 }
 
@@ -35,7 +39,11 @@ pub struct ScoringConfig {
 
 impl Default for ScoringConfig {
     fn default() -> Self {
-        let d = |per_event: f64, per_second: f64, cap: f64| Deduction { per_event, per_second, cap };
+        let d = |per_event: f64, per_second: f64, cap: f64| Deduction {
+            per_event,
+            per_second,
+            cap,
+        };
         let deductions = BTreeMap::from([
             (EventKind::NoFace, d(5.0, 0.1, 30.0)),
             (EventKind::LookingAway, d(2.0, 0.1, 20.0)),
@@ -54,11 +62,25 @@ impl Validate for ScoringConfig {
         for (kind, d) in &self.deductions {
             let p = format!("{path}.deductions.{}", kind.as_str());
             if kind.is_kiosk_fault() {
-                err(errors, &p, "per_event", "kiosk faults are never charged to the candidate; remove this entry");
+                err(
+                    errors,
+                    &p,
+                    "per_event",
+                    "kiosk faults are never charged to the candidate; remove this entry",
+                );
             }
-            for (key, v) in [("per_event", d.per_event), ("per_second", d.per_second), ("cap", d.cap)] {
+            for (key, v) in [
+                ("per_event", d.per_event),
+                ("per_second", d.per_second),
+                ("cap", d.cap),
+            ] {
                 if !(v.is_finite() && (0.0..=100.0).contains(&v)) {
-                    err(errors, &p, key, format!("must be between 0 and 100, got {v}"));
+                    err(
+                        errors,
+                        &p,
+                        key,
+                        format!("must be between 0 and 100, got {v}"),
+                    );
                 }
             }
         }

@@ -16,14 +16,26 @@ pub struct WebConfig {
 
 impl Default for WebConfig {
     fn default() -> Self {
-        Self { enabled: true, listen: "127.0.0.1:8080".into(), api_token: String::new() }
+        Self {
+            enabled: true,
+            listen: "127.0.0.1:8080".into(),
+            api_token: String::new(),
+        }
     }
 }
 
 impl Validate for WebConfig {
     fn validate(&self, path: &str, errors: &mut Vec<ConfigError>) {
         if self.listen.parse::<std::net::SocketAddr>().is_err() {
-            err(errors, path, "listen", format!("must be an address:port such as 127.0.0.1:8080, got {:?}", self.listen));
+            err(
+                errors,
+                path,
+                "listen",
+                format!(
+                    "must be an address:port such as 127.0.0.1:8080, got {:?}",
+                    self.listen
+                ),
+            );
         }
     }
 }

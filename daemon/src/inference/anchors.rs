@@ -8,7 +8,10 @@ pub fn blazeface_short_range() -> Vec<[f32; 2]> {
     for (grid, per_cell) in [(16usize, 2usize), (8, 6)] {
         for y in 0..grid {
             for x in 0..grid {
-                let centre = [(x as f32 + 0.5) / grid as f32, (y as f32 + 0.5) / grid as f32];
+                let centre = [
+                    (x as f32 + 0.5) / grid as f32,
+                    (y as f32 + 0.5) / grid as f32,
+                ];
                 for _ in 0..per_cell {
                     anchors.push(centre);
                 }

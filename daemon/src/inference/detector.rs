@@ -32,27 +32,54 @@ impl Detector {
 
     pub fn with_runtime(runtime: &Runtime, cfg: &Config) -> Result<Detector, InferenceError> {
         let manifest = Manifest::load(&cfg.models.manifest)?;
-        let opts = CompileOptions { accelerator: cfg.runtime.accelerator, gpu_fallback: cfg.runtime.gpu_fallback, threads: cfg.runtime.threads };
+        let opts = CompileOptions {
+            accelerator: cfg.runtime.accelerator,
+            gpu_fallback: cfg.runtime.gpu_fallback,
+            threads: cfg.runtime.threads,
+        };
         let mut models = Vec::new();
         let face_model = manifest.verified(&cfg.models.dir, &cfg.models.face)?;
-        let face = FaceDetector::load(runtime, &face_model.path, opts, cfg.detection.face_score, cfg.detection.face_nms_iou)?;
+        let face = FaceDetector::load(
+            runtime,
+            &face_model.path,
+            opts,
+            cfg.detection.face_score,
+            cfg.detection.face_nms_iou,
+        )?;
         models.push(face_model);
         let objects = if cfg.models.objects.is_empty() {
             None
         } else {
             let m = manifest.verified(&cfg.models.dir, &cfg.models.objects)?;
-            let labels_name = manifest.get(&cfg.models.objects).and_then(|e| e.labels.clone()).unwrap_or_default();
+            let labels_name = manifest
+                .get(&cfg.models.objects)
+                .and_then(|e| e.labels.clone())
+                .unwrap_or_default();
             let labels_file = manifest.verified(&cfg.models.dir, &labels_name)?;
-            let labels = LabelMap::load(&labels_file.path)
-                .map_err(|e| InferenceError::ModelInvalid { path: labels_file.path.clone(), reason: e.to_string() })?;
+            let labels =
+                LabelMap::load(&labels_file.path).map_err(|e| InferenceError::ModelInvalid {
+                    path: labels_file.path.clone(),
+                    reason: e.to_string(),
+                })?;
             let d = &cfg.detection;
-            let thresholds = ClassThresholds { phone: d.phone_score, notes: d.notes_score, device: d.device_score, person: d.person_score };
+            let thresholds = ClassThresholds {
+                phone: d.phone_score,
+                notes: d.notes_score,
+                device: d.device_score,
+                person: d.person_score,
+            };
             let det = ObjectDetector::load(runtime, &m.path, labels, opts, thresholds)?;
             models.push(m);
             models.push(labels_file);
             Some(det)
         };
-        Ok(Detector { face, objects, objects_every_n_frames: cfg.detection.objects_every_n_frames.max(1) as u64, analysed: 0, models })
+        Ok(Detector {
+            face,
+            objects,
+            objects_every_n_frames: cfg.detection.objects_every_n_frames.max(1) as u64,
+            analysed: 0,
+            models,
+        })
     }
 
     /// Models in use, with their verified sha256, for reports.
@@ -74,10 +101,15 @@ impl Detector {
     }
 
     /// Runs the face model, and the object model when it is due (or `objects_now`).
-    pub fn detect(&mut self, frame: &Frame, objects_now: bool) -> Result<Detections, InferenceError> {
+    pub fn detect(
+        &mut self,
+        frame: &Frame,
+        objects_now: bool,
+    ) -> Result<Detections, InferenceError> {
         let start = Instant::now();
         let mut faces = Vec::new();
-        self.face.detect(&frame.data, frame.width, frame.height, &mut faces)?;
+        self.face
+            .detect(&frame.data, frame.width, frame.height, &mut faces)?;
         let face_ms = start.elapsed().as_secs_f32() * 1000.0;
         let due = objects_now || self.analysed.is_multiple_of(self.objects_every_n_frames);
         self.analysed += 1;
@@ -97,7 +129,11 @@ impl Detector {
             at: frame.pts,
             faces,
             objects,
-            inference_ms: InferenceTimes { face_ms, objects_ms, total_ms: start.elapsed().as_secs_f32() * 1000.0 },
+            inference_ms: InferenceTimes {
+                face_ms,
+                objects_ms,
+                total_ms: start.elapsed().as_secs_f32() * 1000.0,
+            },
         })
     }
 }

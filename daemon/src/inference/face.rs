@@ -55,10 +55,22 @@ pub struct FaceDetector {
 }
 
 impl FaceDetector {
-    pub fn load(runtime: &Runtime, path: &Path, opts: CompileOptions, min_score: f32, nms_iou: f32) -> Result<Self, InferenceError> {
+    pub fn load(
+        runtime: &Runtime,
+        path: &Path,
+        opts: CompileOptions,
+        min_score: f32,
+        nms_iou: f32,
+    ) -> Result<Self, InferenceError> {
         let model = CompiledModel::load(runtime, path, opts)?;
-        let unexpected = |reason: String| InferenceError::UnexpectedModel { path: path.to_owned(), reason };
-        let input = model.inputs().first().ok_or_else(|| unexpected("no input".into()))?;
+        let unexpected = |reason: String| InferenceError::UnexpectedModel {
+            path: path.to_owned(),
+            reason,
+        };
+        let input = model
+            .inputs()
+            .first()
+            .ok_or_else(|| unexpected("no input".into()))?;
         let pre = Preprocessor::new(input, FitMode::Letterbox).map_err(unexpected)?;
         let slots = output_slots(model.outputs()).map_err(unexpected)?;
         Ok(FaceDetector {
@@ -80,7 +92,12 @@ impl FaceDetector {
     }
 
     /// Copies the frame into the model's input.
-    pub fn preprocess(&mut self, rgb: &[u8], w: u32, h: u32) -> Result<super::preprocess::Placement, InferenceError> {
+    pub fn preprocess(
+        &mut self,
+        rgb: &[u8],
+        w: u32,
+        h: u32,
+    ) -> Result<super::preprocess::Placement, InferenceError> {
         let pre = &mut self.pre;
         self.model.write_input(0, |buf| pre.run(rgb, w, h, buf))
     }
@@ -90,7 +107,13 @@ impl FaceDetector {
     }
 
     /// Detects faces in a packed RGB frame; boxes and keypoints normalised to the frame.
-    pub fn detect(&mut self, rgb: &[u8], w: u32, h: u32, out: &mut Vec<Face>) -> Result<(), InferenceError> {
+    pub fn detect(
+        &mut self,
+        rgb: &[u8],
+        w: u32,
+        h: u32,
+        out: &mut Vec<Face>,
+    ) -> Result<(), InferenceError> {
         let placement = self.preprocess(rgb, w, h)?;
         self.invoke()?;
         self.read_outputs()?;
@@ -107,7 +130,13 @@ impl FaceDetector {
                 kp_px[i] = [x * w as f32, y * h as f32];
             }
             let (yaw_deg, pitch_deg) = head_pose::estimate(&kp_px);
-            out.push(Face { score: c.score, bbox: BBox { x0, y0, x1, y1 }.clamped(), keypoints: kp.to_vec(), yaw_deg, pitch_deg });
+            out.push(Face {
+                score: c.score,
+                bbox: BBox { x0, y0, x1, y1 }.clamped(),
+                keypoints: kp.to_vec(),
+                yaw_deg,
+                pitch_deg,
+            });
         });
         Ok(())
     }
@@ -115,9 +144,19 @@ impl FaceDetector {
     fn read_outputs(&mut self) -> Result<(), InferenceError> {
         for si in 0..self.slots.len() {
             let slot = self.slots[si];
-            let (first, per) = if slot.is_scores { (slot.first_anchor, 1) } else { (slot.first_anchor * VALUES_PER_ANCHOR, VALUES_PER_ANCHOR) };
-            let dst = if slot.is_scores { &mut self.scores[first..first + slot.anchors] } else { &mut self.regressors[first..first + slot.anchors * per] };
-            self.model.read_output(slot.index, |bytes| dequantize(slot.element_type, slot.quantization, bytes, dst))?;
+            let (first, per) = if slot.is_scores {
+                (slot.first_anchor, 1)
+            } else {
+                (slot.first_anchor * VALUES_PER_ANCHOR, VALUES_PER_ANCHOR)
+            };
+            let dst = if slot.is_scores {
+                &mut self.scores[first..first + slot.anchors]
+            } else {
+                &mut self.regressors[first..first + slot.anchors * per]
+            };
+            self.model.read_output(slot.index, |bytes| {
+                dequantize(slot.element_type, slot.quantization, bytes, dst)
+            })?;
         }
         Ok(())
     }
@@ -135,10 +174,22 @@ impl FaceDetector {
             let (bw, bh) = (r[2] / INPUT_SCALE, r[3] / INPUT_SCALE);
             let mut keypoints = [[0f32; 2]; 6];
             for (k, kp) in keypoints.iter_mut().enumerate() {
-                *kp = [r[4 + 2 * k] / INPUT_SCALE + anchor[0], r[5 + 2 * k] / INPUT_SCALE + anchor[1]];
+                *kp = [
+                    r[4 + 2 * k] / INPUT_SCALE + anchor[0],
+                    r[5 + 2 * k] / INPUT_SCALE + anchor[1],
+                ];
             }
-            let bbox = BBox { x0: cx - bw / 2.0, y0: cy - bh / 2.0, x1: cx + bw / 2.0, y1: cy + bh / 2.0 };
-            self.candidates.push(Candidate { score, bbox, keypoints });
+            let bbox = BBox {
+                x0: cx - bw / 2.0,
+                y0: cy - bh / 2.0,
+                x1: cx + bw / 2.0,
+                y1: cy + bh / 2.0,
+            };
+            self.candidates.push(Candidate {
+                score,
+                bbox,
+                keypoints,
+            });
         }
         self.candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
     }
@@ -151,7 +202,9 @@ impl FaceDetector {
         let mut taken = [false; NUM_ANCHORS];
         let n = self.candidates.len();
         while remaining > 0 {
-            let Some(lead) = (0..n).find(|&i| !taken[i]) else { break };
+            let Some(lead) = (0..n).find(|&i| !taken[i]) else {
+                break;
+            };
             self.cluster.clear();
             let lead_box = self.candidates[lead].bbox;
             for (i, c) in self.candidates.iter().enumerate().skip(lead) {
@@ -163,7 +216,11 @@ impl FaceDetector {
                 self.cluster.push(lead);
             }
             let mut total = 0.0;
-            let mut acc = Candidate { score: self.candidates[lead].score, bbox: BBox::default(), keypoints: [[0.0; 2]; 6] };
+            let mut acc = Candidate {
+                score: self.candidates[lead].score,
+                bbox: BBox::default(),
+                keypoints: [[0.0; 2]; 6],
+            };
             for &i in &self.cluster {
                 taken[i] = true;
                 remaining -= 1;
@@ -178,7 +235,12 @@ impl FaceDetector {
                     acc.keypoints[k][1] += c.keypoints[k][1] * c.score;
                 }
             }
-            acc.bbox = BBox { x0: acc.bbox.x0 / total, y0: acc.bbox.y0 / total, x1: acc.bbox.x1 / total, y1: acc.bbox.y1 / total };
+            acc.bbox = BBox {
+                x0: acc.bbox.x0 / total,
+                y0: acc.bbox.y0 / total,
+                x1: acc.bbox.x1 / total,
+                y1: acc.bbox.y1 / total,
+            };
             for kp in acc.keypoints.iter_mut() {
                 kp[0] /= total;
                 kp[1] /= total;
@@ -193,7 +255,12 @@ fn sigmoid(x: f32) -> f32 {
 }
 
 /// Reads a tensor's elements as f32, dequantising with its own parameters.
-pub(crate) fn dequantize(element_type: ElementType, quantization: Option<Quantization>, bytes: &[u8], dst: &mut [f32]) {
+pub(crate) fn dequantize(
+    element_type: ElementType,
+    quantization: Option<Quantization>,
+    bytes: &[u8],
+    dst: &mut [f32],
+) {
     match element_type {
         ElementType::Float32 => {
             for (d, c) in dst.iter_mut().zip(bytes.chunks_exact(4)) {
@@ -201,7 +268,10 @@ pub(crate) fn dequantize(element_type: ElementType, quantization: Option<Quantiz
             }
         }
         ElementType::UInt8 | ElementType::Int8 => {
-            let q = quantization.unwrap_or(Quantization { scale: 1.0, zero_point: 0 });
+            let q = quantization.unwrap_or(Quantization {
+                scale: 1.0,
+                zero_point: 0,
+            });
             let zp = q.zero_point as f32;
             let signed = element_type == ElementType::Int8;
             for (d, &b) in dst.iter_mut().zip(bytes) {
@@ -222,7 +292,11 @@ fn output_slots(outputs: &[TensorInfo]) -> Result<Vec<OutputSlot>, String> {
         match t.dims.as_slice() {
             [1, n, 1] => scores.push((i, *n as usize)),
             [1, n, 16] => regs.push((i, *n as usize)),
-            other => return Err(format!("output {i} has shape {other:?}; expected [1, N, 1] scores and [1, N, 16] regressors")),
+            other => {
+                return Err(format!(
+                    "output {i} has shape {other:?}; expected [1, N, 1] scores and [1, N, 16] regressors"
+                ));
+            }
         }
     }
     let order = |v: &mut Vec<(usize, usize)>| v.sort_by_key(|&(_, n)| std::cmp::Reverse(n));
@@ -230,14 +304,25 @@ fn output_slots(outputs: &[TensorInfo]) -> Result<Vec<OutputSlot>, String> {
     order(&mut regs);
     let total = |v: &Vec<(usize, usize)>| v.iter().map(|x| x.1).sum::<usize>();
     if total(&scores) != NUM_ANCHORS || total(&regs) != NUM_ANCHORS {
-        return Err(format!("outputs cover {} score and {} regressor anchors; BlazeFace short range has {NUM_ANCHORS}", total(&scores), total(&regs)));
+        return Err(format!(
+            "outputs cover {} score and {} regressor anchors; BlazeFace short range has {NUM_ANCHORS}",
+            total(&scores),
+            total(&regs)
+        ));
     }
     let mut slots = Vec::new();
     for (list, is_scores) in [(scores, true), (regs, false)] {
         let mut first = 0;
         for (index, n) in list {
             let t = &outputs[index];
-            slots.push(OutputSlot { index, element_type: t.element_type, quantization: t.quantization, first_anchor: first, anchors: n, is_scores });
+            slots.push(OutputSlot {
+                index,
+                element_type: t.element_type,
+                quantization: t.quantization,
+                first_anchor: first,
+                anchors: n,
+                is_scores,
+            });
             first += n;
         }
     }

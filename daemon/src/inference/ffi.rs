@@ -19,7 +19,19 @@ macro_rules! opaque {
         pub struct $name { _private: [u8; 0] }
     )*};
 }
-opaque!(EnvT, ModelT, OptionsT, OpaqueOptionsT, CompiledModelT, TensorBufferT, RequirementsT, SignatureT, TensorT, SubgraphT, OpT);
+opaque!(
+    EnvT,
+    ModelT,
+    OptionsT,
+    OpaqueOptionsT,
+    CompiledModelT,
+    TensorBufferT,
+    RequirementsT,
+    SignatureT,
+    TensorT,
+    SubgraphT,
+    OpT
+);
 
 pub type Env = *mut EnvT;
 pub type Model = *mut ModelT;
@@ -79,7 +91,11 @@ impl Layout {
     pub fn with_dims(dims: &[i32]) -> Layout {
         let mut d = [0i32; MAX_RANK];
         d[..dims.len()].copy_from_slice(dims);
-        Layout { rank_and_flags: dims.len() as u32, dimensions: d, strides: [0; MAX_RANK] }
+        Layout {
+            rank_and_flags: dims.len() as u32,
+            dimensions: d,
+            strides: [0; MAX_RANK],
+        }
     }
 }
 
@@ -115,45 +131,80 @@ pub const TENSOR_TYPE_RANKED: c_int = 0;
 pub struct Api {
     pub create_environment: unsafe extern "C" fn(c_int, *const c_void, *mut Env) -> LiteRtStatus,
     pub destroy_environment: unsafe extern "C" fn(Env),
-    pub create_model_from_file: unsafe extern "C" fn(Env, *const c_char, *mut Model) -> LiteRtStatus,
+    pub create_model_from_file:
+        unsafe extern "C" fn(Env, *const c_char, *mut Model) -> LiteRtStatus,
     pub destroy_model: unsafe extern "C" fn(Model),
-    pub get_num_model_signatures: unsafe extern "C" fn(Model, *mut LiteRtParamIndex) -> LiteRtStatus,
-    pub get_model_signature: unsafe extern "C" fn(Model, LiteRtParamIndex, *mut Signature) -> LiteRtStatus,
-    pub get_num_signature_inputs: unsafe extern "C" fn(Signature, *mut LiteRtParamIndex) -> LiteRtStatus,
-    pub get_num_signature_outputs: unsafe extern "C" fn(Signature, *mut LiteRtParamIndex) -> LiteRtStatus,
-    pub get_signature_input_tensor_by_index: unsafe extern "C" fn(Signature, LiteRtParamIndex, *mut Tensor) -> LiteRtStatus,
-    pub get_signature_output_tensor_by_index: unsafe extern "C" fn(Signature, LiteRtParamIndex, *mut Tensor) -> LiteRtStatus,
+    pub get_num_model_signatures:
+        unsafe extern "C" fn(Model, *mut LiteRtParamIndex) -> LiteRtStatus,
+    pub get_model_signature:
+        unsafe extern "C" fn(Model, LiteRtParamIndex, *mut Signature) -> LiteRtStatus,
+    pub get_num_signature_inputs:
+        unsafe extern "C" fn(Signature, *mut LiteRtParamIndex) -> LiteRtStatus,
+    pub get_num_signature_outputs:
+        unsafe extern "C" fn(Signature, *mut LiteRtParamIndex) -> LiteRtStatus,
+    pub get_signature_input_tensor_by_index:
+        unsafe extern "C" fn(Signature, LiteRtParamIndex, *mut Tensor) -> LiteRtStatus,
+    pub get_signature_output_tensor_by_index:
+        unsafe extern "C" fn(Signature, LiteRtParamIndex, *mut Tensor) -> LiteRtStatus,
     pub get_tensor_name: unsafe extern "C" fn(Tensor, *mut *const c_char) -> LiteRtStatus,
     pub get_tensor_type_id: unsafe extern "C" fn(Tensor, *mut c_int) -> LiteRtStatus,
     pub get_ranked_tensor_type: unsafe extern "C" fn(Tensor, *mut RankedTensorType) -> LiteRtStatus,
     pub get_unranked_tensor_type: unsafe extern "C" fn(Tensor, *mut c_int) -> LiteRtStatus,
     pub get_quantization_type_id: unsafe extern "C" fn(Tensor, *mut c_int) -> LiteRtStatus,
-    pub get_per_tensor_quantization: unsafe extern "C" fn(Tensor, *mut QuantizationPerTensor) -> LiteRtStatus,
+    pub get_per_tensor_quantization:
+        unsafe extern "C" fn(Tensor, *mut QuantizationPerTensor) -> LiteRtStatus,
     pub get_num_model_subgraphs: unsafe extern "C" fn(Model, *mut LiteRtParamIndex) -> LiteRtStatus,
-    pub get_model_subgraph: unsafe extern "C" fn(Model, LiteRtParamIndex, *mut Subgraph) -> LiteRtStatus,
+    pub get_model_subgraph:
+        unsafe extern "C" fn(Model, LiteRtParamIndex, *mut Subgraph) -> LiteRtStatus,
     pub get_num_subgraph_ops: unsafe extern "C" fn(Subgraph, *mut LiteRtParamIndex) -> LiteRtStatus,
     pub get_subgraph_op: unsafe extern "C" fn(Subgraph, LiteRtParamIndex, *mut Op) -> LiteRtStatus,
     pub get_custom_code: unsafe extern "C" fn(Op, *mut *const c_char) -> LiteRtStatus,
     pub create_options: unsafe extern "C" fn(*mut Options) -> LiteRtStatus,
     pub destroy_options: unsafe extern "C" fn(Options),
     pub set_options_hardware_accelerators: unsafe extern "C" fn(Options, c_int) -> LiteRtStatus,
-    pub create_opaque_options:
-        unsafe extern "C" fn(*const c_char, *mut c_void, Option<unsafe extern "C" fn(*mut c_void)>, *mut OpaqueOptions) -> LiteRtStatus,
+    pub create_opaque_options: unsafe extern "C" fn(
+        *const c_char,
+        *mut c_void,
+        Option<unsafe extern "C" fn(*mut c_void)>,
+        *mut OpaqueOptions,
+    ) -> LiteRtStatus,
     pub add_opaque_options: unsafe extern "C" fn(Options, OpaqueOptions) -> LiteRtStatus,
-    pub create_compiled_model: unsafe extern "C" fn(Env, Model, Options, *mut CompiledModel) -> LiteRtStatus,
+    pub create_compiled_model:
+        unsafe extern "C" fn(Env, Model, Options, *mut CompiledModel) -> LiteRtStatus,
     pub destroy_compiled_model: unsafe extern "C" fn(CompiledModel),
-    pub get_input_buffer_requirements:
-        unsafe extern "C" fn(CompiledModel, LiteRtParamIndex, LiteRtParamIndex, *mut Requirements) -> LiteRtStatus,
-    pub get_output_buffer_requirements:
-        unsafe extern "C" fn(CompiledModel, LiteRtParamIndex, LiteRtParamIndex, *mut Requirements) -> LiteRtStatus,
-    pub get_requirements_buffer_size: unsafe extern "C" fn(Requirements, *mut usize) -> LiteRtStatus,
-    pub create_managed_tensor_buffer:
-        unsafe extern "C" fn(Env, c_int, *const RankedTensorType, usize, *mut TensorBuffer) -> LiteRtStatus,
+    pub get_input_buffer_requirements: unsafe extern "C" fn(
+        CompiledModel,
+        LiteRtParamIndex,
+        LiteRtParamIndex,
+        *mut Requirements,
+    ) -> LiteRtStatus,
+    pub get_output_buffer_requirements: unsafe extern "C" fn(
+        CompiledModel,
+        LiteRtParamIndex,
+        LiteRtParamIndex,
+        *mut Requirements,
+    ) -> LiteRtStatus,
+    pub get_requirements_buffer_size:
+        unsafe extern "C" fn(Requirements, *mut usize) -> LiteRtStatus,
+    pub create_managed_tensor_buffer: unsafe extern "C" fn(
+        Env,
+        c_int,
+        *const RankedTensorType,
+        usize,
+        *mut TensorBuffer,
+    ) -> LiteRtStatus,
     pub destroy_tensor_buffer: unsafe extern "C" fn(TensorBuffer),
-    pub lock_tensor_buffer: unsafe extern "C" fn(TensorBuffer, *mut *mut c_void, c_int) -> LiteRtStatus,
+    pub lock_tensor_buffer:
+        unsafe extern "C" fn(TensorBuffer, *mut *mut c_void, c_int) -> LiteRtStatus,
     pub unlock_tensor_buffer: unsafe extern "C" fn(TensorBuffer) -> LiteRtStatus,
-    pub run_compiled_model:
-        unsafe extern "C" fn(CompiledModel, LiteRtParamIndex, usize, *mut TensorBuffer, usize, *mut TensorBuffer) -> LiteRtStatus,
+    pub run_compiled_model: unsafe extern "C" fn(
+        CompiledModel,
+        LiteRtParamIndex,
+        usize,
+        *mut TensorBuffer,
+        usize,
+        *mut TensorBuffer,
+    ) -> LiteRtStatus,
 }
 
 impl Api {
@@ -165,7 +216,8 @@ impl Api {
     pub unsafe fn load(lib: &libloading::Library) -> Result<Api, String> {
         macro_rules! sym {
             ($name:literal) => {
-                *unsafe { lib.get(concat!($name, "\0").as_bytes()) }.map_err(|_| $name.to_string())?
+                *unsafe { lib.get(concat!($name, "\0").as_bytes()) }
+                    .map_err(|_| $name.to_string())?
             };
         }
         // Exists only from 2.2.0 on, together with the new `LiteRtCreateModelFromFile`

@@ -28,17 +28,31 @@ const PITCH_DEG_PER_RATIO: f32 = 120.0;
 pub fn estimate(kp: &[[f32; 2]; 6]) -> (f32, f32) {
     let ear_mid_x = (kp[RIGHT_EAR][0] + kp[LEFT_EAR][0]) / 2.0;
     let ear_half = ((kp[LEFT_EAR][0] - kp[RIGHT_EAR][0]).abs() / 2.0).max(1e-3);
-    let eye_dist = ((kp[LEFT_EYE][0] - kp[RIGHT_EYE][0]).powi(2) + (kp[LEFT_EYE][1] - kp[RIGHT_EYE][1]).powi(2)).sqrt();
+    let eye_dist = ((kp[LEFT_EYE][0] - kp[RIGHT_EYE][0]).powi(2)
+        + (kp[LEFT_EYE][1] - kp[RIGHT_EYE][1]).powi(2))
+    .sqrt();
     // The ears can both land on one side of the nose in a near-profile; the eyes then
     // still carry the offset, so take whichever cue says the head is turned more.
-    let yaw_ears = (YAW_GAIN * (kp[NOSE][0] - ear_mid_x)).atan2(ear_half).to_degrees();
+    let yaw_ears = (YAW_GAIN * (kp[NOSE][0] - ear_mid_x))
+        .atan2(ear_half)
+        .to_degrees();
     let eye_mid_x = (kp[RIGHT_EYE][0] + kp[LEFT_EYE][0]) / 2.0;
-    let yaw_eyes = (YAW_GAIN * 2.0 * (kp[NOSE][0] - eye_mid_x)).atan2(eye_dist.max(1e-3)).to_degrees();
-    let yaw = if yaw_ears.abs() >= yaw_eyes.abs() { yaw_ears } else { yaw_eyes };
+    let yaw_eyes = (YAW_GAIN * 2.0 * (kp[NOSE][0] - eye_mid_x))
+        .atan2(eye_dist.max(1e-3))
+        .to_degrees();
+    let yaw = if yaw_ears.abs() >= yaw_eyes.abs() {
+        yaw_ears
+    } else {
+        yaw_eyes
+    };
 
     let eye_mid_y = (kp[RIGHT_EYE][1] + kp[LEFT_EYE][1]) / 2.0;
     let span = kp[MOUTH][1] - eye_mid_y;
-    let pitch = if span.abs() < 1e-3 { 0.0 } else { ((kp[NOSE][1] - eye_mid_y) / span - NOSE_RATIO_LEVEL) * PITCH_DEG_PER_RATIO };
+    let pitch = if span.abs() < 1e-3 {
+        0.0
+    } else {
+        ((kp[NOSE][1] - eye_mid_y) / span - NOSE_RATIO_LEVEL) * PITCH_DEG_PER_RATIO
+    };
     (yaw, pitch.clamp(-90.0, 90.0))
 }
 
@@ -48,7 +62,14 @@ mod tests {
 
     fn frontal() -> [[f32; 2]; 6] {
         // eyes, nose, mouth, ears of an upright face 100 px wide
-        [[-20.0, 0.0], [20.0, 0.0], [0.0, 20.0], [0.0, 40.0], [-50.0, 10.0], [50.0, 10.0]]
+        [
+            [-20.0, 0.0],
+            [20.0, 0.0],
+            [0.0, 20.0],
+            [0.0, 40.0],
+            [-50.0, 10.0],
+            [50.0, 10.0],
+        ]
     }
 
     #[test]

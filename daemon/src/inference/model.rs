@@ -112,18 +112,31 @@ unsafe impl Send for CompiledModel {}
 impl CompiledModel {
     /// Loads and compiles `path`. The model is compiled once; its buffers are allocated
     /// once from the compiled model's own requirements.
-    pub fn load(runtime: &Runtime, path: &Path, opts: CompileOptions) -> Result<CompiledModel, InferenceError> {
+    pub fn load(
+        runtime: &Runtime,
+        path: &Path,
+        opts: CompileOptions,
+    ) -> Result<CompiledModel, InferenceError> {
         if !path.is_file() {
-            return Err(InferenceError::ModelMissing { path: path.to_owned() });
+            return Err(InferenceError::ModelMissing {
+                path: path.to_owned(),
+            });
         }
         let api = runtime.inner.api;
         let env = runtime.inner.env;
-        let cpath = CString::new(path.as_os_str().as_encoded_bytes())
-            .map_err(|_| InferenceError::ModelInvalid { path: path.to_owned(), reason: "path contains a NUL byte".into() })?;
+        let cpath = CString::new(path.as_os_str().as_encoded_bytes()).map_err(|_| {
+            InferenceError::ModelInvalid {
+                path: path.to_owned(),
+                reason: "path contains a NUL byte".into(),
+            }
+        })?;
         let mut model = std::ptr::null_mut();
         let status = unsafe { (api.create_model_from_file)(env, cpath.as_ptr(), &mut model) };
         if status != ffi::STATUS_OK || model.is_null() {
-            return Err(InferenceError::ModelInvalid { path: path.to_owned(), reason: status_string(&api, status) });
+            return Err(InferenceError::ModelInvalid {
+                path: path.to_owned(),
+                reason: status_string(&api, status),
+            });
         }
         // From here on, `partial` releases what was created if a later step fails.
         let mut partial = CompiledModel {
@@ -144,7 +157,8 @@ impl CompiledModel {
                 Ok(()) => {}
                 Err(e) => {
                     let reason = e.to_string();
-                    let may_fall_back = opts.accelerator == Accelerator::Auto || opts.gpu_fallback == GpuFallback::Cpu;
+                    let may_fall_back = opts.accelerator == Accelerator::Auto
+                        || opts.gpu_fallback == GpuFallback::Cpu;
                     if !may_fall_back {
                         return Err(InferenceError::GpuUnavailable { reason });
                     }
@@ -173,7 +187,10 @@ impl CompiledModel {
 
     fn compile(&mut self, on: RanOn, threads: u32) -> Result<(), InferenceError> {
         let api = self.runtime.inner.api;
-        let call = |call: &'static str, status| InferenceError::Runtime { call, status: status_string(&api, status) };
+        let call = |call: &'static str, status| InferenceError::Runtime {
+            call,
+            status: status_string(&api, status),
+        };
         let mut options = std::ptr::null_mut();
         let s = unsafe { (api.create_options)(&mut options) };
         if s != ffi::STATUS_OK {
@@ -210,7 +227,9 @@ impl CompiledModel {
             }
         }
         let mut compiled = std::ptr::null_mut();
-        let s = unsafe { (api.create_compiled_model)(self.runtime.inner.env, self.model, options, &mut compiled) };
+        let s = unsafe {
+            (api.create_compiled_model)(self.runtime.inner.env, self.model, options, &mut compiled)
+        };
         if s != ffi::STATUS_OK || compiled.is_null() {
             let custom = self.custom_ops();
             if !custom.is_empty() {
@@ -221,7 +240,9 @@ impl CompiledModel {
                 });
             }
             if on == RanOn::Gpu {
-                return Err(InferenceError::GpuUnavailable { reason: status_string(&api, s) });
+                return Err(InferenceError::GpuUnavailable {
+                    reason: status_string(&api, s),
+                });
             }
             return Err(call("LiteRtCreateCompiledModel", s));
         }
@@ -240,8 +261,11 @@ impl CompiledModel {
         match self.invoke() {
             Ok(()) => Ok(()),
             Err(e) => {
-                let custom: Vec<String> =
-                    self.custom_ops().into_iter().filter(|op| !BUILT_IN_CUSTOM_OPS.contains(&op.as_str())).collect();
+                let custom: Vec<String> = self
+                    .custom_ops()
+                    .into_iter()
+                    .filter(|op| !BUILT_IN_CUSTOM_OPS.contains(&op.as_str()))
+                    .collect();
                 if custom.is_empty() {
                     Err(e)
                 } else {
@@ -278,8 +302,12 @@ impl CompiledModel {
                     continue;
                 }
                 let mut code = std::ptr::null();
-                if unsafe { (api.get_custom_code)(op, &mut code) } == ffi::STATUS_OK && !code.is_null() {
-                    let name = unsafe { CStr::from_ptr(code) }.to_string_lossy().into_owned();
+                if unsafe { (api.get_custom_code)(op, &mut code) } == ffi::STATUS_OK
+                    && !code.is_null()
+                {
+                    let name = unsafe { CStr::from_ptr(code) }
+                        .to_string_lossy()
+                        .into_owned();
                     if !name.is_empty() && !found.contains(&name) {
                         found.push(name);
                     }
@@ -303,11 +331,17 @@ impl CompiledModel {
 
     fn describe_tensors(&mut self) -> Result<(), InferenceError> {
         let api = self.runtime.inner.api;
-        let call = |call: &'static str, status| InferenceError::Runtime { call, status: status_string(&api, status) };
+        let call = |call: &'static str, status| InferenceError::Runtime {
+            call,
+            status: status_string(&api, status),
+        };
         let mut n_sig = 0usize;
         let s = unsafe { (api.get_num_model_signatures)(self.model, &mut n_sig) };
         if s != ffi::STATUS_OK || n_sig == 0 {
-            return Err(InferenceError::UnexpectedModel { path: self.path.clone(), reason: "it has no signature".into() });
+            return Err(InferenceError::UnexpectedModel {
+                path: self.path.clone(),
+                reason: "it has no signature".into(),
+            });
         }
         let mut sig = std::ptr::null_mut();
         let s = unsafe { (api.get_model_signature)(self.model, 0, &mut sig) };
@@ -357,44 +391,74 @@ impl CompiledModel {
         Ok(())
     }
 
-    fn tensor_info(&self, t: ffi::Tensor, req: ffi::Requirements) -> Result<TensorInfo, InferenceError> {
+    fn tensor_info(
+        &self,
+        t: ffi::Tensor,
+        req: ffi::Requirements,
+    ) -> Result<TensorInfo, InferenceError> {
         let api = self.runtime.inner.api;
         let mut name_ptr = std::ptr::null();
-        let name = if unsafe { (api.get_tensor_name)(t, &mut name_ptr) } == ffi::STATUS_OK && !name_ptr.is_null() {
-            unsafe { CStr::from_ptr(name_ptr) }.to_string_lossy().into_owned()
+        let name = if unsafe { (api.get_tensor_name)(t, &mut name_ptr) } == ffi::STATUS_OK
+            && !name_ptr.is_null()
+        {
+            unsafe { CStr::from_ptr(name_ptr) }
+                .to_string_lossy()
+                .into_owned()
         } else {
             String::new()
         };
         let mut type_id = -1;
         unsafe { (api.get_tensor_type_id)(t, &mut type_id) };
         let (element_type, dims) = if type_id == ffi::TENSOR_TYPE_RANKED {
-            let mut rt = ffi::RankedTensorType { element_type: 0, layout: ffi::Layout::with_dims(&[]) };
+            let mut rt = ffi::RankedTensorType {
+                element_type: 0,
+                layout: ffi::Layout::with_dims(&[]),
+            };
             let s = unsafe { (api.get_ranked_tensor_type)(t, &mut rt) };
             if s != ffi::STATUS_OK {
-                return Err(InferenceError::Runtime { call: "LiteRtGetRankedTensorType", status: status_string(&api, s) });
+                return Err(InferenceError::Runtime {
+                    call: "LiteRtGetRankedTensorType",
+                    status: status_string(&api, s),
+                });
             }
-            (ElementType::from_raw(rt.element_type), rt.layout.dims().to_vec())
+            (
+                ElementType::from_raw(rt.element_type),
+                rt.layout.dims().to_vec(),
+            )
         } else {
             let mut et = 0;
             unsafe { (api.get_unranked_tensor_type)(t, &mut et) };
             (ElementType::from_raw(et), Vec::new())
         };
         let mut qtype = 0;
-        let quantization = if unsafe { (api.get_quantization_type_id)(t, &mut qtype) } == ffi::STATUS_OK
+        let quantization = if unsafe { (api.get_quantization_type_id)(t, &mut qtype) }
+            == ffi::STATUS_OK
             && qtype == ffi::QUANT_PER_TENSOR
         {
             let mut q = ffi::QuantizationPerTensor::default();
             unsafe { (api.get_per_tensor_quantization)(t, &mut q) };
-            Some(Quantization { scale: q.scale, zero_point: q.zero_point })
+            Some(Quantization {
+                scale: q.scale,
+                zero_point: q.zero_point,
+            })
         } else {
             None
         };
         let mut bytes = 0usize;
         let s = unsafe { (api.get_requirements_buffer_size)(req, &mut bytes) };
         if s != ffi::STATUS_OK {
-            return Err(InferenceError::Runtime { call: "LiteRtGetTensorBufferRequirementsBufferSize", status: status_string(&api, s) });
+            return Err(InferenceError::Runtime {
+                call: "LiteRtGetTensorBufferRequirementsBufferSize",
+                status: status_string(&api, s),
+            });
         }
-        Ok(TensorInfo { name, element_type, dims, quantization, bytes })
+        Ok(TensorInfo {
+            name,
+            element_type,
+            dims,
+            quantization,
+            bytes,
+        })
     }
 
     fn allocate_buffers(&mut self) -> Result<(), InferenceError> {
@@ -423,11 +487,25 @@ impl CompiledModel {
             ElementType::Int32 => ffi::ELEMENT_INT32,
             ElementType::Other(v) => v,
         };
-        let rt = ffi::RankedTensorType { element_type: raw_type, layout: ffi::Layout::with_dims(&dims) };
+        let rt = ffi::RankedTensorType {
+            element_type: raw_type,
+            layout: ffi::Layout::with_dims(&dims),
+        };
         let mut buf = std::ptr::null_mut();
-        let s = unsafe { (api.create_managed_tensor_buffer)(self.runtime.inner.env, ffi::BUFFER_HOST_MEMORY, &rt, info.bytes, &mut buf) };
+        let s = unsafe {
+            (api.create_managed_tensor_buffer)(
+                self.runtime.inner.env,
+                ffi::BUFFER_HOST_MEMORY,
+                &rt,
+                info.bytes,
+                &mut buf,
+            )
+        };
         if s != ffi::STATUS_OK || buf.is_null() {
-            return Err(InferenceError::Runtime { call: "LiteRtCreateManagedTensorBuffer", status: status_string(&api, s) });
+            return Err(InferenceError::Runtime {
+                call: "LiteRtCreateManagedTensorBuffer",
+                status: status_string(&api, s),
+            });
         }
         Ok(buf)
     }
@@ -446,7 +524,11 @@ impl CompiledModel {
     }
 
     /// Gives `fill` write access to input `index`'s bytes.
-    pub fn write_input<R>(&mut self, index: usize, fill: impl FnOnce(&mut [u8]) -> R) -> Result<R, InferenceError> {
+    pub fn write_input<R>(
+        &mut self,
+        index: usize,
+        fill: impl FnOnce(&mut [u8]) -> R,
+    ) -> Result<R, InferenceError> {
         let len = self.input_info[index].bytes;
         let buf = self.inputs[index];
         let ptr = self.lock(buf, ffi::LOCK_WRITE)?;
@@ -457,7 +539,11 @@ impl CompiledModel {
     }
 
     /// Gives `read` the bytes of output `index`.
-    pub fn read_output<R>(&mut self, index: usize, read: impl FnOnce(&[u8]) -> R) -> Result<R, InferenceError> {
+    pub fn read_output<R>(
+        &mut self,
+        index: usize,
+        read: impl FnOnce(&[u8]) -> R,
+    ) -> Result<R, InferenceError> {
         let len = self.output_info[index].bytes;
         let buf = self.outputs[index];
         let ptr = self.lock(buf, ffi::LOCK_READ)?;
@@ -481,7 +567,10 @@ impl CompiledModel {
             )
         };
         if s != ffi::STATUS_OK {
-            return Err(InferenceError::Runtime { call: "LiteRtRunCompiledModel", status: status_string(&api, s) });
+            return Err(InferenceError::Runtime {
+                call: "LiteRtRunCompiledModel",
+                status: status_string(&api, s),
+            });
         }
         Ok(())
     }
@@ -491,7 +580,10 @@ impl CompiledModel {
         let mut ptr = std::ptr::null_mut();
         let s = unsafe { (api.lock_tensor_buffer)(buf, &mut ptr, mode) };
         if s != ffi::STATUS_OK || ptr.is_null() {
-            return Err(InferenceError::Runtime { call: "LiteRtLockTensorBuffer", status: status_string(&api, s) });
+            return Err(InferenceError::Runtime {
+                call: "LiteRtLockTensorBuffer",
+                status: status_string(&api, s),
+            });
         }
         Ok(ptr)
     }
@@ -500,7 +592,10 @@ impl CompiledModel {
         let api = self.runtime.inner.api;
         let s = unsafe { (api.unlock_tensor_buffer)(buf) };
         if s != ffi::STATUS_OK {
-            return Err(InferenceError::Runtime { call: "LiteRtUnlockTensorBuffer", status: status_string(&api, s) });
+            return Err(InferenceError::Runtime {
+                call: "LiteRtUnlockTensorBuffer",
+                status: status_string(&api, s),
+            });
         }
         Ok(())
     }

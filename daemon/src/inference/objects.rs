@@ -49,12 +49,29 @@ pub struct ObjectDetector {
 }
 
 impl ObjectDetector {
-    pub fn load(runtime: &Runtime, path: &Path, labels: LabelMap, opts: CompileOptions, thresholds: ClassThresholds) -> Result<Self, InferenceError> {
+    pub fn load(
+        runtime: &Runtime,
+        path: &Path,
+        labels: LabelMap,
+        opts: CompileOptions,
+        thresholds: ClassThresholds,
+    ) -> Result<Self, InferenceError> {
         let model = CompiledModel::load(runtime, path, opts)?;
-        let unexpected = |reason: String| InferenceError::UnexpectedModel { path: path.to_owned(), reason };
-        let input = model.inputs().first().ok_or_else(|| unexpected("no input".into()))?;
+        let unexpected = |reason: String| InferenceError::UnexpectedModel {
+            path: path.to_owned(),
+            reason,
+        };
+        let input = model
+            .inputs()
+            .first()
+            .ok_or_else(|| unexpected("no input".into()))?;
         let pre = Preprocessor::new(input, FitMode::Stretch).map_err(unexpected)?;
-        if model.outputs().len() != 4 || model.outputs().iter().any(|o| o.element_type != ElementType::Float32) {
+        if model.outputs().len() != 4
+            || model
+                .outputs()
+                .iter()
+                .any(|o| o.element_type != ElementType::Float32)
+        {
             return Err(unexpected("expected the 4 float outputs of TFLite_Detection_PostProcess (boxes, classes, scores, count)".into()));
         }
         let capacity = model.outputs()[SCORES].element_count();
@@ -83,27 +100,47 @@ impl ObjectDetector {
     }
 
     /// Detects proctoring-relevant objects; boxes normalised to the frame.
-    pub fn detect(&mut self, rgb: &[u8], w: u32, h: u32, out: &mut Vec<DetectedObject>) -> Result<(), InferenceError> {
+    pub fn detect(
+        &mut self,
+        rgb: &[u8],
+        w: u32,
+        h: u32,
+        out: &mut Vec<DetectedObject>,
+    ) -> Result<(), InferenceError> {
         let placement = self.preprocess(rgb, w, h)?;
         self.invoke()?;
-        let count = self.model.read_output(COUNT, |b| f32::from_ne_bytes([b[0], b[1], b[2], b[3]]))?;
+        let count = self
+            .model
+            .read_output(COUNT, |b| f32::from_ne_bytes([b[0], b[1], b[2], b[3]]))?;
         // The count comes from the model; never read past what the buffers hold.
-        let n = (count.max(0.0) as usize).min(self.scores.len()).min(self.boxes.len() / BOX_VALUES);
+        let n = (count.max(0.0) as usize)
+            .min(self.scores.len())
+            .min(self.boxes.len() / BOX_VALUES);
         let (boxes, classes, scores) = (&mut self.boxes, &mut self.classes, &mut self.scores);
-        self.model.read_output(BOXES, |b| read_floats(b, &mut boxes[..n * BOX_VALUES]))?;
-        self.model.read_output(CLASSES, |b| read_floats(b, &mut classes[..n]))?;
-        self.model.read_output(SCORES, |b| read_floats(b, &mut scores[..n]))?;
+        self.model
+            .read_output(BOXES, |b| read_floats(b, &mut boxes[..n * BOX_VALUES]))?;
+        self.model
+            .read_output(CLASSES, |b| read_floats(b, &mut classes[..n]))?;
+        self.model
+            .read_output(SCORES, |b| read_floats(b, &mut scores[..n]))?;
         out.clear();
         for i in 0..n {
             let score = self.scores[i];
-            let Some((label, class)) = self.labels.lookup(self.classes[i].max(0.0) as usize) else { continue };
+            let Some((label, class)) = self.labels.lookup(self.classes[i].max(0.0) as usize) else {
+                continue;
+            };
             if score < self.thresholds.of(class) {
                 continue;
             }
             let b = &self.boxes[i * BOX_VALUES..][..BOX_VALUES];
             let (x0, y0) = placement.to_frame(b[1], b[0]);
             let (x1, y1) = placement.to_frame(b[3], b[2]);
-            out.push(DetectedObject { class, label: label.to_string(), score, bbox: BBox { x0, y0, x1, y1 }.clamped() });
+            out.push(DetectedObject {
+                class,
+                label: label.to_string(),
+                score,
+                bbox: BBox { x0, y0, x1, y1 }.clamped(),
+            });
         }
         Ok(())
     }

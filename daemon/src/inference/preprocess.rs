@@ -30,7 +30,10 @@ pub struct Placement {
 impl Placement {
     /// Maps a normalised point in model-input space to normalised frame coordinates.
     pub fn to_frame(&self, x: f32, y: f32) -> (f32, f32) {
-        ((x - self.pad_x) / self.content_w, (y - self.pad_y) / self.content_h)
+        (
+            (x - self.pad_x) / self.content_w,
+            (y - self.pad_y) / self.content_h,
+        )
     }
 }
 
@@ -73,7 +76,9 @@ impl AxisTaps {
                 let centre = (i as f64 + 0.5) * scale;
                 let a = ((centre - scale).floor().max(0.0)) as usize;
                 let b = ((centre + scale).ceil() as usize).min(src);
-                let raw: Vec<f64> = (a..b).map(|j| (1.0 - ((j as f64 + 0.5 - centre) / scale).abs()).max(0.0)).collect();
+                let raw: Vec<f64> = (a..b)
+                    .map(|j| (1.0 - ((j as f64 + 0.5 - centre) / scale).abs()).max(0.0))
+                    .collect();
                 let total: f64 = raw.iter().sum();
                 t.start.push(a as u32);
                 t.len.push(raw.len() as u32);
@@ -81,7 +86,9 @@ impl AxisTaps {
                 let (mut cumulative, mut previous) = (0.0, 0u32);
                 for r in &raw {
                     cumulative += r / total;
-                    let edge = (cumulative * weight_one as f64).round().min(weight_one as f64) as u32;
+                    let edge = (cumulative * weight_one as f64)
+                        .round()
+                        .min(weight_one as f64) as u32;
                     t.weights.push(edge - previous);
                     previous = edge;
                 }
@@ -106,7 +113,10 @@ impl AxisTaps {
     #[inline]
     fn taps(&self, i: usize) -> (usize, &[u32]) {
         let o = self.offset[i] as usize;
-        (self.start[i] as usize, &self.weights[o..o + self.len[i] as usize])
+        (
+            self.start[i] as usize,
+            &self.weights[o..o + self.len[i] as usize],
+        )
     }
 }
 
@@ -152,12 +162,24 @@ impl Preprocessor {
                 ValueTable::Floats(t)
             }
             ElementType::UInt8 | ElementType::Int8 => {
-                let q = input.quantization.ok_or("a quantised input without quantisation parameters")?;
-                let (lo, hi) = if input.element_type == ElementType::UInt8 { (0.0, 255.0) } else { (-128.0, 127.0) };
+                let q = input
+                    .quantization
+                    .ok_or("a quantised input without quantisation parameters")?;
+                let (lo, hi) = if input.element_type == ElementType::UInt8 {
+                    (0.0, 255.0)
+                } else {
+                    (-128.0, 127.0)
+                };
                 let mut t = Box::new([0u8; 256]);
                 for (p, v) in t.iter_mut().enumerate() {
-                    let qv = (pixel_to_real(p as u8) / q.scale + q.zero_point as f32).round().clamp(lo, hi);
-                    *v = if input.element_type == ElementType::UInt8 { qv as u8 } else { (qv as i8) as u8 };
+                    let qv = (pixel_to_real(p as u8) / q.scale + q.zero_point as f32)
+                        .round()
+                        .clamp(lo, hi);
+                    *v = if input.element_type == ElementType::UInt8 {
+                        qv as u8
+                    } else {
+                        (qv as i8) as u8
+                    };
                 }
                 ValueTable::Bytes(t)
             }
@@ -174,7 +196,12 @@ impl Preprocessor {
             y_taps: AxisTaps::default(),
             rows: Vec::new(),
             acc_row: Vec::new(),
-            placement: Placement { pad_x: 0.0, pad_y: 0.0, content_w: 1.0, content_h: 1.0 },
+            placement: Placement {
+                pad_x: 0.0,
+                pad_y: 0.0,
+                content_w: 1.0,
+                content_h: 1.0,
+            },
             content: (0, 0, dst_w, dst_h),
         };
         pre.pad_value = match &pre.table {
@@ -197,7 +224,10 @@ impl Preprocessor {
             FitMode::Stretch => (self.dst_w, self.dst_h),
             FitMode::Letterbox => {
                 let s = (self.dst_w as f32 / src_w as f32).min(self.dst_h as f32 / src_h as f32);
-                (((src_w as f32 * s).round() as usize).clamp(1, self.dst_w), ((src_h as f32 * s).round() as usize).clamp(1, self.dst_h))
+                (
+                    ((src_w as f32 * s).round() as usize).clamp(1, self.dst_w),
+                    ((src_h as f32 * s).round() as usize).clamp(1, self.dst_h),
+                )
             }
         };
         let (x0, y0) = ((self.dst_w - cw) / 2, (self.dst_h - ch) / 2);
@@ -266,7 +296,9 @@ impl Preprocessor {
                     let v = (a >> WEIGHT_SHIFT) as usize;
                     match &self.table {
                         ValueTable::Bytes(t) => out[o + c] = t[v],
-                        ValueTable::Floats(t) => out[(o + c) * 4..][..4].copy_from_slice(&t[v].to_ne_bytes()),
+                        ValueTable::Floats(t) => {
+                            out[(o + c) * 4..][..4].copy_from_slice(&t[v].to_ne_bytes())
+                        }
                     }
                 }
             }
@@ -281,17 +313,39 @@ mod tests {
     use crate::inference::model::Quantization;
 
     fn input(et: ElementType, q: Option<Quantization>, w: i32, h: i32) -> TensorInfo {
-        TensorInfo { name: "in".into(), element_type: et, dims: vec![1, h, w, 3], quantization: q, bytes: (w * h * 3) as usize * et.size_bytes() }
+        TensorInfo {
+            name: "in".into(),
+            element_type: et,
+            dims: vec![1, h, w, 3],
+            quantization: q,
+            bytes: (w * h * 3) as usize * et.size_bytes(),
+        }
     }
 
     #[test]
     fn a_wide_frame_is_letterboxed_with_bars_above_and_below() {
-        let info = input(ElementType::UInt8, Some(Quantization { scale: 1.0 / 128.0, zero_point: 128 }), 4, 4);
+        let info = input(
+            ElementType::UInt8,
+            Some(Quantization {
+                scale: 1.0 / 128.0,
+                zero_point: 128,
+            }),
+            4,
+            4,
+        );
         let mut p = Preprocessor::new(&info, FitMode::Letterbox).unwrap();
         let frame = vec![255u8; 8 * 4 * 3]; // 8x4 white
         let mut out = vec![7u8; 4 * 4 * 3];
         let pl = p.run(&frame, 8, 4, &mut out);
-        assert_eq!(pl, Placement { pad_x: 0.0, pad_y: 0.25, content_w: 1.0, content_h: 0.5 });
+        assert_eq!(
+            pl,
+            Placement {
+                pad_x: 0.0,
+                pad_y: 0.25,
+                content_w: 1.0,
+                content_h: 0.5
+            }
+        );
         // Top row is padding (black → quantised -1 → 0), middle rows are white (→ 255).
         assert!(out[..12].iter().all(|&v| v == 0), "{:?}", &out[..12]);
         assert!(out[12..36].iter().all(|&v| v == 255), "{:?}", &out[12..36]);
@@ -301,7 +355,10 @@ mod tests {
 
     #[test]
     fn quantisation_comes_from_the_tensor_not_a_constant() {
-        let q = Quantization { scale: 0.5, zero_point: 10 };
+        let q = Quantization {
+            scale: 0.5,
+            zero_point: 10,
+        };
         let info = input(ElementType::UInt8, Some(q), 1, 1);
         let mut p = Preprocessor::new(&info, FitMode::Stretch).unwrap();
         let mut out = vec![0u8; 3];
@@ -312,7 +369,15 @@ mod tests {
 
     #[test]
     fn shrinking_filters_so_thin_detail_is_averaged_not_aliased() {
-        let info = input(ElementType::UInt8, Some(Quantization { scale: 1.0 / 127.5, zero_point: 127 }), 2, 1);
+        let info = input(
+            ElementType::UInt8,
+            Some(Quantization {
+                scale: 1.0 / 127.5,
+                zero_point: 127,
+            }),
+            2,
+            1,
+        );
         let mut p = Preprocessor::new(&info, FitMode::Stretch).unwrap();
         // 4x2 source: columns alternate white/black; each output pixel covers 2 columns.
         let mut frame = Vec::new();
@@ -333,7 +398,13 @@ mod tests {
         let mut p = Preprocessor::new(&info, FitMode::Stretch).unwrap();
         let mut out = vec![0u8; 12];
         p.run(&[255, 0, 128], 1, 1, &mut out);
-        let v: Vec<f32> = out.chunks(4).map(|c| f32::from_ne_bytes(c.try_into().unwrap())).collect();
-        assert!((v[0] - 1.0).abs() < 1e-6 && (v[1] + 1.0).abs() < 1e-6 && v[2].abs() < 0.01, "{v:?}");
+        let v: Vec<f32> = out
+            .chunks(4)
+            .map(|c| f32::from_ne_bytes(c.try_into().unwrap()))
+            .collect();
+        assert!(
+            (v[0] - 1.0).abs() < 1e-6 && (v[1] + 1.0).abs() < 1e-6 && v[2].abs() < 0.01,
+            "{v:?}"
+        );
     }
 }

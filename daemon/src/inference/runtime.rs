@@ -57,7 +57,11 @@ impl Runtime {
     /// (when `verify_sha256`): an ABI mismatch between LiteRT versions fails silently.
     pub fn load(path: &Path, verify_sha256: bool) -> Result<Runtime, InferenceError> {
         if !path.is_file() {
-            return Err(InferenceError::LibraryMissing { path: path.to_owned(), version: PINNED_VERSION, sha256: pinned_sha256() });
+            return Err(InferenceError::LibraryMissing {
+                path: path.to_owned(),
+                version: PINNED_VERSION,
+                sha256: pinned_sha256(),
+            });
         }
         if verify_sha256 {
             let actual = sha256_file(path).map_err(|e| InferenceError::LibraryLoad {
@@ -74,18 +78,33 @@ impl Runtime {
                 });
             }
         }
-        let load_err = |reason: String| InferenceError::LibraryLoad { path: path.to_owned(), version: PINNED_VERSION, reason };
+        let load_err = |reason: String| InferenceError::LibraryLoad {
+            path: path.to_owned(),
+            version: PINNED_VERSION,
+            reason,
+        };
         // SAFETY: loading runs the library's initialisers; it is the pinned LiteRT build.
         let lib = unsafe { libloading::Library::new(path) }.map_err(|e| load_err(e.to_string()))?;
         // SAFETY: the symbols are resolved from the library that stays alive with them.
-        let api = unsafe { ffi::Api::load(&lib) }.map_err(|sym| load_err(format!("symbol {sym} is missing")))?;
+        let api = unsafe { ffi::Api::load(&lib) }
+            .map_err(|sym| load_err(format!("symbol {sym} is missing")))?;
         let mut env = std::ptr::null_mut();
         let status = unsafe { (api.create_environment)(0, std::ptr::null(), &mut env) };
         if status != ffi::STATUS_OK || env.is_null() {
-            return Err(load_err(format!("LiteRtCreateEnvironment failed: {}", status_string(&api, status))));
+            return Err(load_err(format!(
+                "LiteRtCreateEnvironment failed: {}",
+                status_string(&api, status)
+            )));
         }
         log::info!("Loaded LiteRT {PINNED_VERSION} from {}.", path.display());
-        Ok(Runtime { inner: Arc::new(RuntimeInner { api, env, path: path.to_owned(), _lib: lib }) })
+        Ok(Runtime {
+            inner: Arc::new(RuntimeInner {
+                api,
+                env,
+                path: path.to_owned(),
+                _lib: lib,
+            }),
+        })
     }
 
     pub fn path(&self) -> &Path {

@@ -28,8 +28,17 @@ pub struct Analysed {
 impl Analysis {
     pub fn new(detector: Detector, cfg: &Config) -> Analysis {
         let fps = cfg.detection.max_analysis_fps;
-        let min_gap = if fps > 0.0 { Duration::from_secs_f32(1.0 / fps) } else { Duration::ZERO };
-        Analysis { detector, rules: RulesEngine::new(cfg.rules.clone()), min_gap, last_analysed: None }
+        let min_gap = if fps > 0.0 {
+            Duration::from_secs_f32(1.0 / fps)
+        } else {
+            Duration::ZERO
+        };
+        Analysis {
+            detector,
+            rules: RulesEngine::new(cfg.rules.clone()),
+            min_gap,
+            last_analysed: None,
+        }
     }
 
     pub fn detector(&self) -> &Detector {

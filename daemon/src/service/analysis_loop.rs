@@ -48,7 +48,9 @@ pub fn run(shared: Arc<Shared>, mut analysis: Analysis) -> Result<(), String> {
             Some(frame) => match analysis.process(&frame) {
                 Ok(Some(a)) => {
                     consecutive_errors = 0;
-                    shared.health.record_inference(a.detections.inference_ms.total_ms);
+                    shared
+                        .health
+                        .record_inference(a.detections.inference_ms.total_ms);
                     shared.analysis_heartbeat();
                     shared.notify_ready_once();
                     record_all(&shared, a.events, session);
@@ -62,7 +64,9 @@ pub fn run(shared: Arc<Shared>, mut analysis: Analysis) -> Result<(), String> {
                     shared.health.inference_errors.fetch_add(1, Relaxed);
                     log::error!("Inference failed on frame {}: {e}", frame.seq);
                     if consecutive_errors >= MAX_CONSECUTIVE_ERRORS {
-                        return Err(format!("inference failed {consecutive_errors} times in a row (last: {e})"));
+                        return Err(format!(
+                            "inference failed {consecutive_errors} times in a row (last: {e})"
+                        ));
                     }
                 }
             },

@@ -36,7 +36,9 @@ pub fn run(shared: Arc<Shared>, mut open_source: SourceOpener) {
             match open_source() {
                 Ok(s) => {
                     log::info!("Capturing from {}.", s.describe());
-                    shared.health.set_camera_state(format!("capturing from {}", s.describe()));
+                    shared
+                        .health
+                        .set_camera_state(format!("capturing from {}", s.describe()));
                     source = Some(s);
                 }
                 Err(e) => {
@@ -49,15 +51,28 @@ pub fn run(shared: Arc<Shared>, mut open_source: SourceOpener) {
         match src.next_frame() {
             Ok(Some(frame)) => {
                 if let Some(since) = lost_since.take() {
-                    shared.health.camera_outage_ms.fetch_add(since.elapsed().as_millis() as u64, Relaxed);
-                    log::info!("The camera is back after {:.1} s.", since.elapsed().as_secs_f64());
-                    shared.health.set_camera_state(format!("capturing from {}", src.describe()));
+                    shared
+                        .health
+                        .camera_outage_ms
+                        .fetch_add(since.elapsed().as_millis() as u64, Relaxed);
+                    log::info!(
+                        "The camera is back after {:.1} s.",
+                        since.elapsed().as_secs_f64()
+                    );
+                    shared
+                        .health
+                        .set_camera_state(format!("capturing from {}", src.describe()));
                 }
                 shared.health.camera_connected.store(true, Relaxed);
                 // One clock for the whole daemon: the time since it started. A camera
                 // reopened after an unplug restarts its own timestamps; the rules must
                 // not see time go backwards.
-                let frame = Frame { seq, pts: shared.started.elapsed(), wall_time: Utc::now(), ..frame };
+                let frame = Frame {
+                    seq,
+                    pts: shared.started.elapsed(),
+                    wall_time: Utc::now(),
+                    ..frame
+                };
                 seq += 1;
                 shared.health.frames_captured.fetch_add(1, Relaxed);
                 recorder.push(&frame);
@@ -67,14 +82,21 @@ pub fn run(shared: Arc<Shared>, mut open_source: SourceOpener) {
             }
             Ok(None) => {
                 if !warned_end {
-                    log::warn!("The input {} has ended; no more frames will come (set [capture] loop_file = true to replay it).", src.describe());
+                    log::warn!(
+                        "The input {} has ended; no more frames will come (set [capture] loop_file = true to replay it).",
+                        src.describe()
+                    );
                     warned_end = true;
                 }
                 mark_lost(&shared, &mut lost_since, "the input file ended");
                 shared.sleep_unless_shutdown(Duration::from_millis(200));
             }
             Err(CaptureError::Disconnected { device, reason }) => {
-                mark_lost(&shared, &mut lost_since, &format!("{} disconnected: {reason}", device.display()));
+                mark_lost(
+                    &shared,
+                    &mut lost_since,
+                    &format!("{} disconnected: {reason}", device.display()),
+                );
                 while !shared.is_shutting_down() {
                     shared.capture_heartbeat();
                     recorder.follow_active_session();
@@ -86,7 +108,10 @@ pub fn run(shared: Arc<Shared>, mut open_source: SourceOpener) {
                 }
             }
             Err(e) => {
-                log::error!("Capture failed: {e}. Reopening the source in {:.0} s.", reconnect.as_secs_f64());
+                log::error!(
+                    "Capture failed: {e}. Reopening the source in {:.0} s.",
+                    reconnect.as_secs_f64()
+                );
                 mark_lost(&shared, &mut lost_since, &e.to_string());
                 source = None;
                 shared.sleep_unless_shutdown(reconnect);
@@ -118,7 +143,12 @@ struct SessionRecorder {
 impl SessionRecorder {
     fn new(shared: Arc<Shared>) -> Self {
         let dir = recordings_dir(&shared.control.config().kiosk.state_dir);
-        SessionRecorder { shared, session: None, recorder: None, dir }
+        SessionRecorder {
+            shared,
+            session: None,
+            recorder: None,
+            dir,
+        }
     }
 
     fn follow_active_session(&mut self) {
@@ -131,24 +161,42 @@ impl SessionRecorder {
         let cfg = self.shared.control.config().recording.clone();
         let Some(id) = active else { return };
         if !cfg.enabled {
-            self.shared.health.set_recording_note("recording is off in the config");
+            self.shared
+                .health
+                .set_recording_note("recording is off in the config");
             return;
         }
         let store = self.shared.control.store().clone();
         let health = self.shared.clone();
         let on_segment = move |seg: SegmentFinished| {
-            let record = SegmentRecord { session_id: Some(seg.session_id), path: seg.path.clone(), started_at: seg.started_at, duration_s: seg.duration_s, sha256: seg.sha256, bytes: seg.bytes };
+            let record = SegmentRecord {
+                session_id: Some(seg.session_id),
+                path: seg.path.clone(),
+                started_at: seg.started_at,
+                duration_s: seg.duration_s,
+                sha256: seg.sha256,
+                bytes: seg.bytes,
+            };
             health.health.segments_finished.fetch_add(1, Relaxed);
             if let Err(e) = store.add_segment(&record) {
                 health.health.store_errors.fetch_add(1, Relaxed);
-                log::error!("Cannot record segment {} in the store: {e}", seg.path.display());
+                log::error!(
+                    "Cannot record segment {} in the store: {e}",
+                    seg.path.display()
+                );
             }
         };
         match Recorder::start(&cfg, &self.dir, id, on_segment) {
             Ok(r) => {
-                log::info!("Recording session {id} with {} into {}.", r.encoder(), r.session_dir().display());
+                log::info!(
+                    "Recording session {id} with {} into {}.",
+                    r.encoder(),
+                    r.session_dir().display()
+                );
                 self.shared.health.recording.store(true, Relaxed);
-                self.shared.health.set_recording_note(format!("recording with {}", r.encoder()));
+                self.shared
+                    .health
+                    .set_recording_note(format!("recording with {}", r.encoder()));
                 self.recorder = Some(r);
             }
             Err(e) => self.stopped_with(id, &e.to_string()),
@@ -156,13 +204,18 @@ impl SessionRecorder {
     }
 
     fn push(&mut self, frame: &Frame) {
-        let Some(r) = self.recorder.as_mut() else { return };
+        let Some(r) = self.recorder.as_mut() else {
+            return;
+        };
         if let Err(e) = r.push(frame) {
             let id = self.session.unwrap_or_default();
             self.stopped_with(id, &e.to_string());
         }
         if let Some(r) = &self.recorder {
-            self.shared.health.recording_dropped_frames.store(r.dropped_frames(), Relaxed);
+            self.shared
+                .health
+                .recording_dropped_frames
+                .store(r.dropped_frames(), Relaxed);
             if !r.is_recording() {
                 self.shared.health.recording.store(false, Relaxed);
             }
@@ -174,7 +227,9 @@ impl SessionRecorder {
     fn stopped_with(&mut self, session_id: Uuid, why: &str) {
         log::error!("Recording stopped: {why}. Detection and events go on.");
         self.shared.health.recording.store(false, Relaxed);
-        self.shared.health.set_recording_note(format!("stopped: {why}"));
+        self.shared
+            .health
+            .set_recording_note(format!("stopped: {why}"));
         let now = Utc::now();
         let at = self.shared.started.elapsed().as_secs_f64();
         let event = ProctorEvent {
@@ -187,7 +242,10 @@ impl SessionRecorder {
             duration_s: Some(0.0),
             started_at_s: at,
             ended_at_s: Some(at),
-            details: EventDetails { note: Some(why.to_string()), ..EventDetails::default() },
+            details: EventDetails {
+                note: Some(why.to_string()),
+                ..EventDetails::default()
+            },
         };
         self.shared.record(&event);
         if let Some(r) = self.recorder.take() {
@@ -202,7 +260,9 @@ impl SessionRecorder {
                 log::warn!("Closing the recording in {} failed: {e}", dir.display());
             }
             self.shared.health.recording.store(false, Relaxed);
-            self.shared.health.set_recording_note("not recording (no active session)");
+            self.shared
+                .health
+                .set_recording_note("not recording (no active session)");
         }
     }
 }

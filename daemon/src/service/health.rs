@@ -58,7 +58,10 @@ impl Health {
     }
 
     pub fn set_recording_note(&self, text: impl Into<String>) {
-        self.state.lock().unwrap_or_else(|p| p.into_inner()).recording_note = text.into();
+        self.state
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .recording_note = text.into();
     }
 
     pub fn record_inference(&self, ms: f32) {
@@ -79,13 +82,18 @@ impl Health {
             inference_us: self.inference_us_total.load(Relaxed),
             started: Instant::now(),
         };
-        self.state.lock().unwrap_or_else(|p| p.into_inner()).session_base = Some(base);
+        self.state
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .session_base = Some(base);
     }
 
     /// Health of the session since `begin_session`.
     pub fn session_health(&self) -> SessionHealth {
         let st = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        let Some(b) = st.session_base else { return SessionHealth::default() };
+        let Some(b) = st.session_base else {
+            return SessionHealth::default();
+        };
         let captured = self.frames_captured.load(Relaxed) - b.captured;
         let analysed = self.frames_analysed.load(Relaxed) - b.analysed;
         let secs = b.started.elapsed().as_secs_f64().max(1e-3);
@@ -96,7 +104,13 @@ impl Health {
             dropped_frames: self.frames_skipped.load(Relaxed) - b.skipped,
             camera_outages: (self.camera_outages.load(Relaxed) - b.outages) as u32,
             camera_outage_s: (self.camera_outage_ms.load(Relaxed) - b.outage_ms) as f64 / 1000.0,
-            mean_inference_ms: if analysed == 0 { 0.0 } else { ((self.inference_us_total.load(Relaxed) - b.inference_us) as f64 / analysed as f64 / 1000.0) as f32 },
+            mean_inference_ms: if analysed == 0 {
+                0.0
+            } else {
+                ((self.inference_us_total.load(Relaxed) - b.inference_us) as f64
+                    / analysed as f64
+                    / 1000.0) as f32
+            },
         }
     }
 
@@ -104,7 +118,10 @@ impl Health {
     pub fn sample_rates(&self) {
         let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
-        let (captured, analysed) = (self.frames_captured.load(Relaxed), self.frames_analysed.load(Relaxed));
+        let (captured, analysed) = (
+            self.frames_captured.load(Relaxed),
+            self.frames_analysed.load(Relaxed),
+        );
         if let Some((t, c, a)) = st.last_sample {
             let dt = now.duration_since(t).as_secs_f64().max(1e-3);
             st.capture_fps = (captured - c) as f64 / dt;
@@ -114,7 +131,14 @@ impl Health {
     }
 
     /// The snapshot the status page and MQTT `health` show.
-    pub fn snapshot(&self, queue_depth: usize, outbox_len: usize, mqtt: Value, uptime: Duration, accelerator: &str) -> Value {
+    pub fn snapshot(
+        &self,
+        queue_depth: usize,
+        outbox_len: usize,
+        mqtt: Value,
+        uptime: Duration,
+        accelerator: &str,
+    ) -> Value {
         let st = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let analysed = self.frames_analysed.load(Relaxed);
         json!({

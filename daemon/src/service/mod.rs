@@ -71,8 +71,15 @@ impl Shared {
 
     /// Sleeps, waking early on shutdown.
     pub fn sleep_unless_shutdown(&self, d: Duration) {
-        let guard = self.shutdown_wake.0.lock().unwrap_or_else(|p| p.into_inner());
-        let _ = self.shutdown_wake.1.wait_timeout_while(guard, d, |_| !self.is_shutting_down());
+        let guard = self
+            .shutdown_wake
+            .0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let _ = self
+            .shutdown_wake
+            .1
+            .wait_timeout_while(guard, d, |_| !self.is_shutting_down());
     }
 
     fn now_ms(&self) -> u64 {
@@ -90,22 +97,33 @@ impl Shared {
     /// Both threads showed progress within `within`.
     fn making_progress(&self, within: Duration) -> bool {
         let now = self.now_ms();
-        let fresh = |beat: &AtomicU64| now.saturating_sub(beat.load(Relaxed)) <= within.as_millis() as u64;
+        let fresh =
+            |beat: &AtomicU64| now.saturating_sub(beat.load(Relaxed)) <= within.as_millis() as u64;
         fresh(&self.capture_beat_ms) && fresh(&self.analysis_beat_ms)
     }
 
     /// Asks the analysis thread to close the open events and waits (bounded) until it has.
     fn close_open_events(&self) {
         let (tx, rx) = std::sync::mpsc::channel();
-        self.close_requests.lock().unwrap_or_else(|p| p.into_inner()).push(tx);
+        self.close_requests
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(tx);
         if rx.recv_timeout(Duration::from_secs(3)).is_err() {
-            log::warn!("The analysis thread did not close the open events in time; they end when it next runs.");
+            log::warn!(
+                "The analysis thread did not close the open events in time; they end when it next runs."
+            );
         }
     }
 
     /// Takes the pending close requests (for the analysis thread).
     pub fn take_close_requests(&self) -> Vec<std::sync::mpsc::Sender<()>> {
-        std::mem::take(&mut *self.close_requests.lock().unwrap_or_else(|p| p.into_inner()))
+        std::mem::take(
+            &mut *self
+                .close_requests
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()),
+        )
     }
 
     pub fn notify_ready_once(&self) {
@@ -121,11 +139,23 @@ impl Shared {
         match self.control.record_event(event) {
             Ok(()) => {
                 self.health.events_recorded.fetch_add(1, Relaxed);
-                log::info!("Event {} {:?} ({}) for {}.", event.kind.as_str(), event.phase, event.id, event.session_id.map_or("the kiosk".to_string(), |s| format!("session {s}")));
+                log::info!(
+                    "Event {} {:?} ({}) for {}.",
+                    event.kind.as_str(),
+                    event.phase,
+                    event.id,
+                    event
+                        .session_id
+                        .map_or("the kiosk".to_string(), |s| format!("session {s}"))
+                );
             }
             Err(e) => {
                 self.health.store_errors.fetch_add(1, Relaxed);
-                log::error!("Cannot store event {} ({}): {e}", event.id, event.kind.as_str());
+                log::error!(
+                    "Cannot store event {} ({}): {e}",
+                    event.id,
+                    event.kind.as_str()
+                );
             }
         }
     }
@@ -159,33 +189,49 @@ pub struct Pipeline {
 
 impl Pipeline {
     /// Starts capture → analysis → control on their own threads.
-    pub fn start(shared: Arc<Shared>, analysis: Analysis, open_source: SourceOpener) -> std::io::Result<Pipeline> {
+    pub fn start(
+        shared: Arc<Shared>,
+        analysis: Analysis,
+        open_source: SourceOpener,
+    ) -> std::io::Result<Pipeline> {
         {
             let s = shared.clone();
-            shared.control.set_close_open_events(Arc::new(move || s.close_open_events()));
+            shared
+                .control
+                .set_close_open_events(Arc::new(move || s.close_open_events()));
         }
         let capture = {
             let s = shared.clone();
-            std::thread::Builder::new().name("capture".into()).spawn(move || capture_loop::run(s, open_source))?
+            std::thread::Builder::new()
+                .name("capture".into())
+                .spawn(move || capture_loop::run(s, open_source))?
         };
         let analysis = {
             let s = shared.clone();
-            std::thread::Builder::new().name("analysis".into()).spawn(move || {
-                let result = analysis_loop::run(s.clone(), analysis);
-                if result.is_err() {
-                    s.request_shutdown();
-                }
-                result
-            })?
+            std::thread::Builder::new()
+                .name("analysis".into())
+                .spawn(move || {
+                    let result = analysis_loop::run(s.clone(), analysis);
+                    if result.is_err() {
+                        s.request_shutdown();
+                    }
+                    result
+                })?
         };
-        Ok(Pipeline { shared, capture, analysis })
+        Ok(Pipeline {
+            shared,
+            capture,
+            analysis,
+        })
     }
 
     /// Stops both threads: the recording segment is closed, open events are ended.
     pub fn stop(self) -> Result<(), String> {
         self.shared.request_shutdown();
         let _ = self.capture.join();
-        self.analysis.join().unwrap_or_else(|_| Err("the analysis thread panicked".into()))
+        self.analysis
+            .join()
+            .unwrap_or_else(|_| Err("the analysis thread panicked".into()))
     }
 }
 
@@ -193,11 +239,23 @@ pub fn run(config_path: &Path) -> anyhow::Result<()> {
     let cfg = Config::load(config_path)?;
     notify::status("loading models");
     let detector = Detector::from_config(&cfg).context("cannot start the detector")?;
-    log::info!("Models run on the {}.", detector.ran_on().as_str().to_uppercase());
-    let models: Vec<ModelUsed> = detector.models().iter().map(|m| ModelUsed { name: m.name.clone(), file: m.file.clone(), sha256: m.sha256.clone() }).collect();
+    log::info!(
+        "Models run on the {}.",
+        detector.ran_on().as_str().to_uppercase()
+    );
+    let models: Vec<ModelUsed> = detector
+        .models()
+        .iter()
+        .map(|m| ModelUsed {
+            name: m.name.clone(),
+            file: m.file.clone(),
+            sha256: m.sha256.clone(),
+        })
+        .collect();
     let accelerator = detector.ran_on().as_str();
     let store_dir = cfg.kiosk.state_dir.join("store");
-    let store = Store::open(&store_dir).with_context(|| format!("cannot open the store in {}", store_dir.display()))?;
+    let store = Store::open(&store_dir)
+        .with_context(|| format!("cannot open the store in {}", store_dir.display()))?;
     let control = Control::new(store.clone(), cfg.clone(), models)?;
     let live = cfg.web.enabled.then(LiveView::new);
     let shared = Shared::new(control, live.clone());
@@ -205,7 +263,11 @@ pub fn run(config_path: &Path) -> anyhow::Result<()> {
     let opener: SourceOpener = Box::new(move || crate::capture::open_source(&capture_cfg));
     let pipeline = Pipeline::start(shared.clone(), Analysis::new(detector, &cfg), opener)?;
 
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().thread_name("proctord-io").build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .thread_name("proctord-io")
+        .build()?;
     let served = runtime.block_on(serve(shared.clone(), cfg.clone(), store, live, accelerator));
     notify::stopping();
     let stopped = pipeline.stop();
@@ -215,10 +277,19 @@ pub fn run(config_path: &Path) -> anyhow::Result<()> {
 }
 
 /// The async side: signals, MQTT, web, health and the watchdog, until shutdown.
-async fn serve(shared: Arc<Shared>, cfg: Config, store: Store, live: Option<LiveView>, accelerator: &'static str) -> anyhow::Result<()> {
+async fn serve(
+    shared: Arc<Shared>,
+    cfg: Config,
+    store: Store,
+    live: Option<LiveView>,
+    accelerator: &'static str,
+) -> anyhow::Result<()> {
     let (health_tx, health_rx) = watch::channel(serde_json::Value::Null);
     let mut publisher = if cfg.mqtt.enabled {
-        Some(Publisher::spawn(&cfg.mqtt, &cfg.kiosk, store.clone(), health_rx).context("cannot start MQTT publishing")?)
+        Some(
+            Publisher::spawn(&cfg.mqtt, &cfg.kiosk, store.clone(), health_rx)
+                .context("cannot start MQTT publishing")?,
+        )
     } else {
         log::info!("MQTT is off ([mqtt] enabled = false); events stay in the local store.");
         None
@@ -231,10 +302,18 @@ async fn serve(shared: Arc<Shared>, cfg: Config, store: Store, live: Option<Live
     let (stop_tx, stop_rx) = watch::channel(false);
     if let Some(live) = live.clone() {
         let state = crate::web::AppState::new(shared.control.clone(), live, cfg.web.clone());
-        let listen: std::net::SocketAddr = cfg.web.listen.parse().context("[web] listen is not an address:port")?;
+        let listen: std::net::SocketAddr = cfg
+            .web
+            .listen
+            .parse()
+            .context("[web] listen is not an address:port")?;
         let mut stop = stop_rx.clone();
         tokio::spawn(async move {
-            if let Err(e) = crate::web::serve(state, listen, async move { let _ = stop.changed().await; }).await {
+            if let Err(e) = crate::web::serve(state, listen, async move {
+                let _ = stop.changed().await;
+            })
+            .await
+            {
                 log::error!("The status page could not be served on {listen}: {e}");
             }
         });
@@ -275,9 +354,13 @@ async fn serve(shared: Arc<Shared>, cfg: Config, store: Store, live: Option<Live
     shared.request_shutdown();
     let _ = stop_tx.send(true);
     if let Some(p) = publisher
-        && tokio::time::timeout(Duration::from_secs(3), p.shutdown()).await.is_err()
+        && tokio::time::timeout(Duration::from_secs(3), p.shutdown())
+            .await
+            .is_err()
     {
-        log::warn!("The broker did not answer the disconnect in time; unacknowledged events stay in the outbox.");
+        log::warn!(
+            "The broker did not answer the disconnect in time; unacknowledged events stay in the outbox."
+        );
     }
     Ok(())
 }
@@ -288,8 +371,16 @@ async fn follow_commands(control: Control, mut commands: tokio::sync::mpsc::Rece
         // Ending a session waits for the pipeline and writes the store: not on an async worker.
         let outcome = tokio::task::spawn_blocking(move || {
             let result = match &command {
-                Command::StartSession { candidate, exam_id, notes } => control.start_session(candidate, exam_id.as_deref(), notes.as_deref()).map(|s| format!("started session {}", s.id)),
-                Command::EndSession { session_id } => control.end_session(*session_id).map(|r| format!("ended session {} (score {:.1})", r.session_id, r.score)),
+                Command::StartSession {
+                    candidate,
+                    exam_id,
+                    notes,
+                } => control
+                    .start_session(candidate, exam_id.as_deref(), notes.as_deref())
+                    .map(|s| format!("started session {}", s.id)),
+                Command::EndSession { session_id } => control
+                    .end_session(*session_id)
+                    .map(|r| format!("ended session {} (score {:.1})", r.session_id, r.score)),
             };
             (command, result)
         })
@@ -307,7 +398,11 @@ fn apply_retention(shared: &Shared) {
     let dir = recordings_dir(&shared.control.config().kiosk.state_dir);
     for path in enforce_retention(&dir, cfg.retention_days, cfg.max_total_mib) {
         log::info!("Retention removed {}.", path.display());
-        let session = path.parent().and_then(|p| p.file_name()).and_then(|n| n.to_str()).and_then(|n| uuid::Uuid::parse_str(n).ok());
+        let session = path
+            .parent()
+            .and_then(|p| p.file_name())
+            .and_then(|n| n.to_str())
+            .and_then(|n| uuid::Uuid::parse_str(n).ok());
         if let Err(e) = shared.control.store().remove_segment(session, &path) {
             log::warn!("Cannot remove the record of {}: {e}", path.display());
         }

@@ -25,13 +25,21 @@ impl FrameSlot {
     /// Takes the newest frame, waiting up to `timeout` for one.
     pub fn take(&self, timeout: Duration) -> Option<Frame> {
         let slot = self.frame.lock().unwrap_or_else(|p| p.into_inner());
-        let (mut slot, _) = self.ready.wait_timeout_while(slot, timeout, |f| f.is_none()).unwrap_or_else(|p| p.into_inner());
+        let (mut slot, _) = self
+            .ready
+            .wait_timeout_while(slot, timeout, |f| f.is_none())
+            .unwrap_or_else(|p| p.into_inner());
         slot.take()
     }
 
     /// Frames waiting (0 or 1), for the health page.
     pub fn depth(&self) -> usize {
-        usize::from(self.frame.lock().unwrap_or_else(|p| p.into_inner()).is_some())
+        usize::from(
+            self.frame
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .is_some(),
+        )
     }
 }
 
@@ -41,7 +49,14 @@ mod tests {
     use std::sync::Arc;
 
     fn frame(seq: u64) -> Frame {
-        Frame::new_rgb(seq, Duration::from_millis(seq * 100), chrono::Utc::now(), 1, 1, Arc::from(vec![0u8; 3]))
+        Frame::new_rgb(
+            seq,
+            Duration::from_millis(seq * 100),
+            chrono::Utc::now(),
+            1,
+            1,
+            Arc::from(vec![0u8; 3]),
+        )
     }
 
     #[test]

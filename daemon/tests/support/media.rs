@@ -37,22 +37,43 @@ pub enum Encoding {
 /// Writes a 640×480, 5 fps clip showing each still (letterboxed) for its seconds.
 pub fn compose_clip(dir: &Path, name: &str, parts: &[(&str, u32)], encoding: Encoding) -> PathBuf {
     let (ext, format, codec): (&str, &str, &[&str]) = match encoding {
-        Encoding::Lossless => ("mkv", "rgb24", &["-c:v", "libx264rgb", "-preset", "ultrafast", "-qp", "0"]),
-        Encoding::Camera => ("mp4", "yuv420p", &["-c:v", "libx264", "-preset", "ultrafast", "-crf", "12"]),
+        Encoding::Lossless => (
+            "mkv",
+            "rgb24",
+            &["-c:v", "libx264rgb", "-preset", "ultrafast", "-qp", "0"],
+        ),
+        Encoding::Camera => (
+            "mp4",
+            "yuv420p",
+            &["-c:v", "libx264", "-preset", "ultrafast", "-crf", "12"],
+        ),
     };
     let out = dir.join(format!("{name}.{ext}"));
     let mut cmd = Command::new("ffmpeg");
     cmd.args(["-loglevel", "error", "-y"]);
     let mut filter = String::new();
     for (i, (still, seconds)) in parts.iter().enumerate() {
-        cmd.args(["-loop", "1", "-framerate", "5", "-t", &seconds.to_string(), "-i"]).arg(media(still));
-        filter += &format!("[{i}]scale=640:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2,setsar=1[v{i}];");
+        cmd.args([
+            "-loop",
+            "1",
+            "-framerate",
+            "5",
+            "-t",
+            &seconds.to_string(),
+            "-i",
+        ])
+        .arg(media(still));
+        filter += &format!(
+            "[{i}]scale=640:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2,setsar=1[v{i}];"
+        );
     }
     for i in 0..parts.len() {
         filter += &format!("[v{i}]");
     }
     filter += &format!("concat=n={}:v=1:a=0,format={format}[out]", parts.len());
-    cmd.args(["-filter_complex", &filter, "-map", "[out]", "-r", "5"]).args(codec).arg(&out);
+    cmd.args(["-filter_complex", &filter, "-map", "[out]", "-r", "5"])
+        .args(codec)
+        .arg(&out);
     let status = cmd.status().expect("ffmpeg is installed by `make setup`");
     assert!(status.success(), "ffmpeg failed to compose {name}");
     out
