@@ -3,7 +3,6 @@
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use anyhow::Context;
 use serde::Serialize;
@@ -11,6 +10,7 @@ use serde::Serialize;
 use crate::capture::{FrameSource, VideoFileOptions, VideoFileSource, is_still_image, load_still};
 use crate::detections::{DetectedObject, Detections, Face, InferenceTimes};
 use crate::inference::Detector;
+use crate::pipeline::FrameSelector;
 
 #[derive(Serialize)]
 struct ImageRecord<'a> {
@@ -57,19 +57,13 @@ pub fn run(input: &Path, config: Option<&Path>, json: bool) -> anyhow::Result<Ex
             loop_file: false,
         },
     )?;
-    let min_gap = if cfg.detection.max_analysis_fps > 0.0 {
-        Duration::from_secs_f32(1.0 / cfg.detection.max_analysis_fps)
-    } else {
-        Duration::ZERO
-    };
-    let mut last: Option<Duration> = None;
+    let mut frames = FrameSelector::new(&cfg);
     let (mut analysed, mut with_face, mut max_faces) = (0u64, 0u64, 0usize);
     let mut stdout = std::io::stdout().lock();
     while let Some(frame) = source.next_frame()? {
-        if last.is_some_and(|l| frame.pts < l + min_gap) {
+        if !frames.take(frame.pts) {
             continue;
         }
-        last = Some(frame.pts);
         let d = detector.detect(&frame, false)?;
         analysed += 1;
         with_face += u64::from(!d.faces.is_empty());

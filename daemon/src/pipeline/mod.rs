@@ -3,4 +3,4 @@
 
 pub mod analysis;
 
-pub use analysis::{Analysed, Analysis};
+pub use analysis::{Analysed, Analysis, FrameSelector};
