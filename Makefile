@@ -19,7 +19,7 @@ demo: setup
 
 test: setup
 	$(CARGO) build --workspace --all-targets
-	$(CARGO) test --workspace -- --test-threads=2
+	$(CARGO) test --workspace --no-fail-fast -- --test-threads=2
 	scripts/check-units.sh
 
 bench: runtime
