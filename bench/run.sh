@@ -20,7 +20,9 @@ for f in runtime/libLiteRt.so models/cache/blazeface_128x128_quant.tflite models
   [ -s "$f" ] || { echo "bench/run.sh: $f is missing; run 'make setup' first" >&2; exit 1; }
 done
 if ! command -v ffmpeg >/dev/null || ! command -v ffprobe >/dev/null; then
-  if [ "$(id -u)" = 0 ]; then apt-get install -y -qq ffmpeg >/dev/null; else echo "bench/run.sh: install ffmpeg" >&2; exit 1; fi
+  if [ "$(id -u)" = 0 ]; then
+    apt-get install -y -qq ffmpeg >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq ffmpeg >/dev/null; }
+  else echo "bench/run.sh: install ffmpeg" >&2; exit 1; fi
 fi
 
 # The binaries are copied to bench/out/bin so that a rebuild in the shared target dir
@@ -33,11 +35,16 @@ if [ "${BENCH_SKIP_BUILD:-0}" != 1 ] || [ ! -x "$out/bin/proctord" ] || [ ! -x "
 fi
 mqtt_args=()
 if [ "${BENCH_MQTT:-1}" = 1 ]; then
-  if [ ! -x /usr/sbin/mosquitto ] && [ "$(id -u)" = 0 ]; then apt-get install -y -qq mosquitto >/dev/null; fi
+  if [ ! -x /usr/sbin/mosquitto ] && [ "$(id -u)" = 0 ]; then
+    apt-get install -y -qq mosquitto >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq mosquitto >/dev/null; } || true
+  fi
   if [ -x /usr/sbin/mosquitto ] && [ -x "$out/bin/bench_mqtt" ]; then mqtt_args=(--bench-mqtt "$out/bin/bench_mqtt"); fi
 fi
 bench/setup.sh
 bench/compose.sh "$media" "$out/composed_720p.mp4"
+
+# The Python port must decode exactly as proctord when both models see the same input.
+bench/.venv/bin/python bench/python/parity.py "$out/bin/proctord" "$media" "$out/parity"
 
 echo "bench/run.sh: load before the runs: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores" >&2
 exec python3 bench/harness.py --runs "$runs" --modes "$modes" \
