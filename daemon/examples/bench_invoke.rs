@@ -6,7 +6,7 @@
 //! `cargo run --release --example bench_invoke -- --input FILE [--n 200] [--threads 2] [--frame 30]`
 //! (run from the repository root: paths as in config/proctord.toml).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
@@ -44,7 +44,7 @@ fn args() -> anyhow::Result<Args> {
     Ok(a)
 }
 
-fn frame_of(path: &PathBuf, index: u64) -> anyhow::Result<Frame> {
+fn frame_of(path: &Path, index: u64) -> anyhow::Result<Frame> {
     if is_still_image(path) {
         return Ok(load_still(path)?);
     }
