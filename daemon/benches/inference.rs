@@ -30,7 +30,10 @@ fn image_path() -> PathBuf {
 }
 
 fn threads() -> u32 {
-    std::env::var("PROCTORD_BENCH_THREADS").ok().and_then(|s| s.parse().ok()).unwrap_or(2)
+    std::env::var("PROCTORD_BENCH_THREADS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2)
 }
 
 fn inference(c: &mut Criterion) {
@@ -38,16 +41,27 @@ fn inference(c: &mut Criterion) {
     let cfg = Config::default();
     let runtime = Runtime::load(&root.join(&cfg.runtime.library), true)
         .unwrap_or_else(|e| panic!("{e} (run `make setup` first)"));
-    let opts = CompileOptions { accelerator: Accelerator::Cpu, gpu_fallback: GpuFallback::Fail, threads: threads() };
+    let opts = CompileOptions {
+        accelerator: Accelerator::Cpu,
+        gpu_fallback: GpuFallback::Fail,
+        threads: threads(),
+    };
     let image = image_path();
-    let frame = load_still(&image).unwrap_or_else(|e| panic!("cannot load {}: {e}", image.display()));
+    let frame =
+        load_still(&image).unwrap_or_else(|e| panic!("cannot load {}: {e}", image.display()));
     let (rgb, w, h) = (&frame.data[..], frame.width, frame.height);
     let models = root.join(&cfg.models.dir);
     let d = &cfg.detection;
     let tag = format!("{}x{} {} thr", w, h, opts.threads);
 
-    let mut face = FaceDetector::load(&runtime, &models.join("blazeface_128x128_quant.tflite"), opts, d.face_score, d.face_nms_iou)
-        .expect("BlazeFace loads");
+    let mut face = FaceDetector::load(
+        &runtime,
+        &models.join("blazeface_128x128_quant.tflite"),
+        opts,
+        d.face_score,
+        d.face_nms_iou,
+    )
+    .expect("BlazeFace loads");
     let mut faces = Vec::new();
     let mut g = c.benchmark_group("blazeface_int8");
     g.bench_function(format!("detect (preprocess+invoke+decode) {tag}"), |b| {
@@ -55,13 +69,31 @@ fn inference(c: &mut Criterion) {
     });
     face.preprocess(rgb, w, h).unwrap();
     g.bench_function("invoke", |b| b.iter(|| face.invoke().unwrap()));
-    g.bench_function(format!("preprocess {tag}"), |b| b.iter(|| face.preprocess(rgb, w, h).unwrap()));
+    g.bench_function(format!("preprocess {tag}"), |b| {
+        b.iter(|| face.preprocess(rgb, w, h).unwrap())
+    });
     g.finish();
-    assert!(!faces.is_empty(), "BlazeFace found no face in {}", image.display());
+    assert!(
+        !faces.is_empty(),
+        "BlazeFace found no face in {}",
+        image.display()
+    );
 
     let labels = LabelMap::load(&models.join("coco_labelmap.txt")).expect("label map");
-    let thresholds = ClassThresholds { phone: d.phone_score, notes: d.notes_score, device: d.device_score, person: d.person_score };
-    let mut ssd = ObjectDetector::load(&runtime, &models.join("detect.tflite"), labels, opts, thresholds).expect("SSD loads");
+    let thresholds = ClassThresholds {
+        phone: d.phone_score,
+        notes: d.notes_score,
+        device: d.device_score,
+        person: d.person_score,
+    };
+    let mut ssd = ObjectDetector::load(
+        &runtime,
+        &models.join("detect.tflite"),
+        labels,
+        opts,
+        thresholds,
+    )
+    .expect("SSD loads");
     let mut objects = Vec::new();
     let mut g = c.benchmark_group("ssd_mobilenet_v1_quant");
     g.bench_function(format!("detect (preprocess+invoke+decode) {tag}"), |b| {
@@ -69,7 +101,9 @@ fn inference(c: &mut Criterion) {
     });
     ssd.preprocess(rgb, w, h).unwrap();
     g.bench_function("invoke", |b| b.iter(|| ssd.invoke().unwrap()));
-    g.bench_function(format!("preprocess {tag}"), |b| b.iter(|| ssd.preprocess(rgb, w, h).unwrap()));
+    g.bench_function(format!("preprocess {tag}"), |b| {
+        b.iter(|| ssd.preprocess(rgb, w, h).unwrap())
+    });
     g.finish();
 }
 

@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use proctord::capture::{FrameSource, VideoFileOptions, VideoFileSource, is_still_image, load_still};
+use proctord::capture::{
+    FrameSource, VideoFileOptions, VideoFileSource, is_still_image, load_still,
+};
 use proctord::config::{Accelerator, Config, GpuFallback};
 use proctord::frame::Frame;
 use proctord::inference::face::FaceDetector;
@@ -26,7 +28,12 @@ struct Args {
 }
 
 fn args() -> anyhow::Result<Args> {
-    let mut a = Args { input: PathBuf::new(), n: 200, threads: Config::default().runtime.threads, frame: 30 };
+    let mut a = Args {
+        input: PathBuf::new(),
+        n: 200,
+        threads: Config::default().runtime.threads,
+        frame: 30,
+    };
     let mut it = std::env::args().skip(1);
     while let Some(k) = it.next() {
         let mut v = || it.next().with_context(|| format!("{k} needs a value"));
@@ -35,7 +42,9 @@ fn args() -> anyhow::Result<Args> {
             "--n" => a.n = v()?.parse()?,
             "--threads" => a.threads = v()?.parse()?,
             "--frame" => a.frame = v()?.parse()?,
-            other => bail!("unknown argument {other}; usage: --input FILE [--n 200] [--threads 2] [--frame 30]"),
+            other => bail!(
+                "unknown argument {other}; usage: --input FILE [--n 200] [--threads 2] [--frame 30]"
+            ),
         }
     }
     if a.input.as_os_str().is_empty() {
@@ -48,7 +57,13 @@ fn frame_of(path: &Path, index: u64) -> anyhow::Result<Frame> {
     if is_still_image(path) {
         return Ok(load_still(path)?);
     }
-    let mut src = VideoFileSource::open(path, VideoFileOptions { realtime: false, loop_file: false })?;
+    let mut src = VideoFileSource::open(
+        path,
+        VideoFileOptions {
+            realtime: false,
+            loop_file: false,
+        },
+    )?;
     let mut last = None;
     while let Some(f) = src.next_frame()? {
         let done = f.seq >= index;
@@ -91,15 +106,36 @@ fn main() -> anyhow::Result<()> {
     let a = args()?;
     let cfg = Config::default();
     let runtime = Runtime::load(&cfg.runtime.library, true)?;
-    let opts = CompileOptions { accelerator: Accelerator::Cpu, gpu_fallback: GpuFallback::Fail, threads: a.threads };
+    let opts = CompileOptions {
+        accelerator: Accelerator::Cpu,
+        gpu_fallback: GpuFallback::Fail,
+        threads: a.threads,
+    };
     let frame = frame_of(&a.input, a.frame)?;
     let (rgb, w, h) = (&frame.data[..], frame.width, frame.height);
     let d = &cfg.detection;
 
-    let mut face = FaceDetector::load(&runtime, &cfg.models.dir.join("blazeface_128x128_quant.tflite"), opts, d.face_score, d.face_nms_iou)?;
+    let mut face = FaceDetector::load(
+        &runtime,
+        &cfg.models.dir.join("blazeface_128x128_quant.tflite"),
+        opts,
+        d.face_score,
+        d.face_nms_iou,
+    )?;
     let labels = LabelMap::load(&cfg.models.dir.join("coco_labelmap.txt"))?;
-    let thresholds = ClassThresholds { phone: d.phone_score, notes: d.notes_score, device: d.device_score, person: d.person_score };
-    let mut ssd = ObjectDetector::load(&runtime, &cfg.models.dir.join("detect.tflite"), labels, opts, thresholds)?;
+    let thresholds = ClassThresholds {
+        phone: d.phone_score,
+        notes: d.notes_score,
+        device: d.device_score,
+        person: d.person_score,
+    };
+    let mut ssd = ObjectDetector::load(
+        &runtime,
+        &cfg.models.dir.join("detect.tflite"),
+        labels,
+        opts,
+        thresholds,
+    )?;
 
     face.preprocess(rgb, w, h)?;
     ssd.preprocess(rgb, w, h)?;
@@ -107,8 +143,12 @@ fn main() -> anyhow::Result<()> {
     let ssd_invoke = time_n(a.n, || ssd.invoke().expect("ssd invoke"));
     // The same frame through the detectors' whole call, for the in-process overhead.
     let (mut faces, mut objects) = (Vec::new(), Vec::new());
-    let face_detect = time_n(a.n, || face.detect(rgb, w, h, &mut faces).expect("face detect"));
-    let ssd_detect = time_n(a.n, || ssd.detect(rgb, w, h, &mut objects).expect("ssd detect"));
+    let face_detect = time_n(a.n, || {
+        face.detect(rgb, w, h, &mut faces).expect("face detect")
+    });
+    let ssd_detect = time_n(a.n, || {
+        ssd.detect(rgb, w, h, &mut objects).expect("ssd detect")
+    });
 
     let out = serde_json::json!({
         "input": a.input,

@@ -42,7 +42,9 @@ impl Broker {
         let conf = dir.join("mosquitto.conf");
         std::fs::write(
             &conf,
-            format!("per_listener_settings true\nuser root\npersistence false\nlog_dest none\nlistener {port} 127.0.0.1\nallow_anonymous true\n"),
+            format!(
+                "per_listener_settings true\nuser root\npersistence false\nlog_dest none\nlistener {port} 127.0.0.1\nallow_anonymous true\n"
+            ),
         )?;
         let child = Command::new(MOSQUITTO)
             .arg("-c")
@@ -94,11 +96,19 @@ fn event(i: usize) -> ProctorEvent {
         duration_s: None,
         started_at_s: i as f64,
         ended_at_s: None,
-        details: EventDetails { label: Some("cell phone".into()), best_score: Some(0.71), ..EventDetails::default() },
+        details: EventDetails {
+            label: Some("cell phone".into()),
+            best_score: Some(0.71),
+            ..EventDetails::default()
+        },
     }
 }
 
-async fn wait_for(status: &mut watch::Receiver<PublisherStatus>, timeout: Duration, mut ok: impl FnMut(&PublisherStatus) -> bool) -> anyhow::Result<()> {
+async fn wait_for(
+    status: &mut watch::Receiver<PublisherStatus>,
+    timeout: Duration,
+    mut ok: impl FnMut(&PublisherStatus) -> bool,
+) -> anyhow::Result<()> {
     tokio::time::timeout(timeout, status.wait_for(|s| ok(s)))
         .await
         .context("timed out waiting for the publisher")?
@@ -117,7 +127,11 @@ struct Args {
 }
 
 fn args() -> anyhow::Result<Args> {
-    let mut a = Args { events: 1000, rate: 50.0, backlog: 10_000 };
+    let mut a = Args {
+        events: 1000,
+        rate: 50.0,
+        backlog: 10_000,
+    };
     let mut it = std::env::args().skip(1);
     while let Some(k) = it.next() {
         let v = it.next().with_context(|| format!("{k} needs a value"))?;
@@ -125,7 +139,9 @@ fn args() -> anyhow::Result<Args> {
             "--events" => a.events = v.parse()?,
             "--rate" => a.rate = v.parse()?,
             "--backlog" => a.backlog = v.parse()?,
-            other => bail!("unknown argument {other}; usage: [--events 1000] [--rate 50] [--backlog 10000]"),
+            other => bail!(
+                "unknown argument {other}; usage: [--events 1000] [--rate 50] [--backlog 10000]"
+            ),
         }
     }
     Ok(a)
@@ -133,7 +149,10 @@ fn args() -> anyhow::Result<Args> {
 
 fn main() -> anyhow::Result<()> {
     let a = args()?;
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
     rt.block_on(run(a))
 }
 
@@ -142,8 +161,19 @@ async fn run(a: Args) -> anyhow::Result<()> {
     let port = free_port()?;
     let broker = Broker::start(dir.path(), port)?;
     let store = Store::open(dir.path().join("store"))?;
-    let kiosk = KioskConfig { site: "bench".into(), kiosk_id: "kiosk-bench".into(), ..KioskConfig::default() };
-    let mqtt = MqttConfig { enabled: true, host: "127.0.0.1".into(), port, keep_alive_s: 5, health_interval_s: 3600, ..MqttConfig::default() };
+    let kiosk = KioskConfig {
+        site: "bench".into(),
+        kiosk_id: "kiosk-bench".into(),
+        ..KioskConfig::default()
+    };
+    let mqtt = MqttConfig {
+        enabled: true,
+        host: "127.0.0.1".into(),
+        port,
+        keep_alive_s: 5,
+        health_interval_s: 3600,
+        ..MqttConfig::default()
+    };
     let (_health_tx, health_rx) = watch::channel(json!({ "bench": true }));
     let publisher = Publisher::spawn(&mqtt, &kiosk, store.clone(), health_rx)?;
     let mut status = publisher.status();
@@ -190,9 +220,15 @@ async fn run(a: Args) -> anyhow::Result<()> {
         appended_at.push(t);
         append_ms.push(t.elapsed().as_secs_f64() * 1000.0);
     }
-    tokio::time::timeout(Duration::from_secs(60), watcher).await.context("not every event was acknowledged within 60 s")??;
+    tokio::time::timeout(Duration::from_secs(60), watcher)
+        .await
+        .context("not every event was acknowledged within 60 s")??;
     let acked = acked_at.lock().unwrap().clone();
-    let mut latency: Vec<f64> = appended_at.iter().zip(&acked).map(|(s, e)| e.saturating_duration_since(*s).as_secs_f64() * 1000.0).collect();
+    let mut latency: Vec<f64> = appended_at
+        .iter()
+        .zip(&acked)
+        .map(|(s, e)| e.saturating_duration_since(*s).as_secs_f64() * 1000.0)
+        .collect();
     latency.sort_by(f64::total_cmp);
     append_ms.sort_by(f64::total_cmp);
     let latency_json = json!({
@@ -218,12 +254,18 @@ async fn run(a: Args) -> anyhow::Result<()> {
     let queued = store.outbox().len();
     let broker_back = Instant::now();
     let broker = Broker::start(dir.path(), port)?;
-    wait_for(&mut status, Duration::from_secs(120), |s| s.connected && s.connections > connections_before).await?;
+    wait_for(&mut status, Duration::from_secs(120), |s| {
+        s.connected && s.connections > connections_before
+    })
+    .await?;
     let connected = Instant::now();
     let deadline = connected + Duration::from_secs(600);
     while !store.outbox().is_empty() {
         if Instant::now() > deadline {
-            bail!("the outbox still holds {} items after 600 s", store.outbox().len());
+            bail!(
+                "the outbox still holds {} items after 600 s",
+                store.outbox().len()
+            );
         }
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
@@ -237,6 +279,9 @@ async fn run(a: Args) -> anyhow::Result<()> {
     });
     publisher.shutdown().await;
     broker.stop();
-    println!("{}", json!({ "latency": latency_json, "drain": drain_json }));
+    println!(
+        "{}",
+        json!({ "latency": latency_json, "drain": drain_json })
+    );
     Ok(())
 }

@@ -307,7 +307,10 @@ fn a_file_without_video_is_refused_as_unplayable() {
     let error = VideoFileSource::open(&path, AS_FAST_AS_POSSIBLE)
         .err()
         .expect("audio alone is not a video");
-    assert!(matches!(error, CaptureError::UnsupportedFile { .. }), "{error:?}");
+    assert!(
+        matches!(error, CaptureError::UnsupportedFile { .. }),
+        "{error:?}"
+    );
     // Usually decodebin reports the missing video stream at once; on a loaded machine it
     // has been seen to miss it, and the preroll timeout then refuses the file instead.
     let message = error.to_string();
