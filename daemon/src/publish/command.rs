@@ -10,8 +10,9 @@
 use serde::Deserialize;
 use uuid::Uuid;
 
-/// Longest accepted candidate name, exam id or note, in characters.
-pub const MAX_TEXT_CHARS: usize = 500;
+/// Longest accepted candidate name, exam id or note, in characters: the same limit as
+/// every other way of starting a session.
+pub use crate::control::MAX_TEXT_CHARS;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
