@@ -169,3 +169,21 @@ impl Detector {
         })
     }
 }
+
+impl super::FrameDetector for Detector {
+    fn detect(&mut self, frame: &Frame, objects_now: bool) -> Result<Detections, InferenceError> {
+        Detector::detect(self, frame, objects_now)
+    }
+    fn forget_tracks(&mut self) {
+        Detector::forget_tracks(self)
+    }
+    fn models(&self) -> &[VerifiedModel] {
+        Detector::models(self)
+    }
+    fn object_classes(&self) -> Vec<ObjectClass> {
+        Detector::object_classes(self)
+    }
+    fn ran_on(&self) -> RanOn {
+        Detector::ran_on(self)
+    }
+}

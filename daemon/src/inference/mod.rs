@@ -9,6 +9,7 @@ pub mod face_mesh;
 pub mod face_path;
 pub mod face_roi;
 mod ffi;
+pub mod frame_detector;
 pub mod gaze;
 pub mod head_pose;
 pub mod labels;
@@ -19,5 +20,6 @@ pub mod runtime;
 
 pub use detector::Detector;
 pub use error::InferenceError;
+pub use frame_detector::{FrameDetector, ReplayDetector};
 pub use model::{CompileOptions, CompiledModel, ElementType, Quantization, RanOn, TensorInfo};
 pub use runtime::Runtime;
