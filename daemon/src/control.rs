@@ -167,7 +167,10 @@ impl Control {
         }
         let report = self.report_for(&session)?;
         let json = serde_json::to_vec(&report).expect("a report always serialises");
-        self.inner.store.outbox().enqueue("reports", &json)?;
+        self.inner
+            .store
+            .outbox()
+            .enqueue(crate::store::OutboxTopic::Reports, &json)?;
         log::info!(
             "Session {} ended: integrity score {:.1}, {} event(s).",
             session.id,

@@ -19,8 +19,10 @@
 //! | `session_health` | session id (16 bytes)                 | [`SessionHealth`] as JSON      |
 //!
 //! Sequences come from sled's `generate_id`: monotonic across restarts and crashes,
-//! with gaps. An event and its outbox item share one sequence, so a session's events
-//! read back in the order they were appended.
+//! with gaps. An event and its outbox item share one sequence (the event takes its own
+//! when publishing is off), so a session's events read back in the order they were
+//! appended. Sequences are allocated and committed under the outbox's order lock, so
+//! they become visible in increasing order (see [`outbox`]).
 //!
 //! # Invariants
 //!
@@ -50,11 +52,12 @@ mod events;
 mod health;
 mod keys;
 pub mod outbox;
+pub mod report_parts;
 mod segments;
 mod sessions;
 
 pub use error::StoreError;
-pub use outbox::{MAX_PAYLOAD_BYTES, OUTBOX_TOPICS, Outbox, OutboxItem};
+pub use outbox::{DEFAULT_MAX_MESSAGE_BYTES, MAX_PAYLOAD_BYTES, Outbox, OutboxItem, OutboxTopic};
 pub use segments::SegmentRecord;
 
 use std::path::{Path, PathBuf};
@@ -138,6 +141,22 @@ impl Store {
 
     fn next_seq(&self) -> Result<u64, StoreError> {
         self.db.generate_id().map_err(|e| self.error(e))
+    }
+
+    /// A write that queues outbox items: `write` stages them (with
+    /// [`Outbox::stage`]) and commits its transaction while the order lock is held;
+    /// then the store is flushed and the publisher woken.
+    fn write_queued<T>(
+        &self,
+        write: impl FnOnce() -> Result<(T, outbox::Staged), StoreError>,
+    ) -> Result<T, StoreError> {
+        let order = self.outbox.order();
+        let (written, staged) = write()?;
+        self.outbox.committed(&staged);
+        drop(order);
+        self.flush()?;
+        self.outbox.wake();
+        Ok(written)
     }
 
     fn error(&self, e: sled::Error) -> StoreError {
