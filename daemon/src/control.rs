@@ -210,7 +210,8 @@ impl Control {
             &cfg.rules,
             &cfg.scoring,
         )
-        .with_detection_thresholds(&cfg.detection))
+        .with_detection_thresholds(&cfg.detection)
+        .with_evidence_chain(self.inner.store.chain_head(Some(session.id))?))
     }
 
     /// Stores an event (flushed and queued for MQTT before this returns) and shows it

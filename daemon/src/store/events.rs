@@ -5,14 +5,16 @@ use sled::Transactional;
 use sled::transaction::ConflictableTransactionError::Abort;
 use uuid::Uuid;
 
+use super::chain;
 use super::keys::{event_key, owner_prefix};
 use super::outbox::OutboxTopic;
 use super::{Store, StoreError};
 use crate::event::ProctorEvent;
 
 impl Store {
-    /// Stores an event under its session (or with the kiosk events when it has none)
-    /// and queues it for publishing, atomically; returns its sequence.
+    /// Stores an event under its session (or with the kiosk events when it has none),
+    /// linked into that owner's hash chain, and queues it for publishing, atomically;
+    /// returns its sequence.
     pub fn append_event(&self, event: &ProctorEvent) -> Result<u64, StoreError> {
         let json = serde_json::to_vec(event).expect("a ProctorEvent always serialises");
         self.write_queued(|| {
@@ -22,14 +24,21 @@ impl Store {
                 None => self.next_seq()?,
             };
             let key = event_key(event.session_id, seq);
-            (&self.sessions, &self.events, &self.outbox_tree)
-                .transaction(|(sessions, events, outbox)| {
+            let (stored, head) = chain::link(event, &self.chain_head(event.session_id)?);
+            (
+                &self.sessions,
+                &self.events,
+                &self.outbox_tree,
+                &self.chain_heads,
+            )
+                .transaction(|(sessions, events, outbox, heads)| {
                     if let Some(id) = event.session_id
                         && sessions.get(id.as_bytes())?.is_none()
                     {
                         return Err(Abort(StoreError::SessionNotFound(id)));
                     }
-                    events.insert(&key, json.as_slice())?;
+                    events.insert(&key, stored.as_slice())?;
+                    chain::put_head(heads, event.session_id, &head)?;
                     staged.write(outbox)?;
                     Ok(())
                 })

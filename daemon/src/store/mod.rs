@@ -13,8 +13,10 @@
 //! | `meta`           | `"schema_version"`                    | u32 big-endian                 |
 //! | `sessions`       | session id (16 bytes)                 | [`Session`] as JSON            |
 //! | `active_session` | `"active"`                            | session id (16 bytes)          |
-//! | `events`         | owner (16 bytes) ++ seq (u64)         | [`ProctorEvent`] as JSON       |
-//! | `segments`       | owner (16 bytes) ++ file path bytes   | [`SegmentRecord`] as JSON      |
+//! | `events`         | owner (16 bytes) ++ seq (u64)         | [`ProctorEvent`] as JSON, with its `chain` link |
+//! | `segments`       | owner (16 bytes) ++ file path bytes   | [`SegmentRecord`] as JSON, with its `chain` link |
+//! | `chain_heads`    | owner (16 bytes)                      | [`ChainHead`] as JSON          |
+//! | `chain_retired`  | owner (16 bytes) ++ chain index (u64) | [`chain::Retired`] as JSON     |
 //! | `outbox`         | seq (u64)                             | see [`outbox`]                 |
 //! | `session_health` | session id (16 bytes)                 | [`SessionHealth`] as JSON      |
 //!
@@ -34,19 +36,22 @@
 //! - At most one session is active (`active_session` holds at most one id) and the
 //!   active session has no `ended_at`.
 //! - An event or segment that names a session names one that exists.
+//! - Every event and segment record is linked into its owner's hash chain (see
+//!   [`chain`]), and `chain_heads` names the last link.
 //! - The schema version is written when the store is created; a store with a newer
 //!   version than this build understands is refused rather than misread.
 //!
 //! # When data may be deleted
 //!
 //! - An outbox item: only by [`Outbox::ack`], after the broker's PUBACK.
-//! - A segment record: by [`Store::remove_segment`], after recording's retention has
-//!   deleted the file (a record never points at a file that retention still keeps
+//! - A segment record: by [`Store::remove_segment`] (which keeps its hash in
+//!   `chain_retired`), after recording's retention has deleted the file (a record never points at a file that retention still keeps
 //!   unrecorded, and a crash between the two leaves a record for a missing file, which
 //!   retention removes on its next pass).
 //! - Sessions and events: never by proctord itself; they are the exam's evidence.
 //!   Wiping a kiosk means deleting the whole `state_dir` while proctord is stopped.
 
+pub mod chain;
 mod error;
 mod events;
 mod health;
@@ -55,7 +60,9 @@ pub mod outbox;
 pub mod report_parts;
 mod segments;
 mod sessions;
+pub mod verify;
 
+pub use chain::ChainHead;
 pub use error::StoreError;
 pub use outbox::{DEFAULT_MAX_MESSAGE_BYTES, MAX_PAYLOAD_BYTES, Outbox, OutboxItem, OutboxTopic};
 pub use segments::SegmentRecord;
@@ -84,6 +91,8 @@ pub struct Store {
     active_session: sled::Tree,
     events: sled::Tree,
     segments: sled::Tree,
+    chain_heads: sled::Tree,
+    chain_retired: sled::Tree,
     outbox_tree: sled::Tree,
     outbox: Outbox,
     dir: Arc<PathBuf>,
@@ -112,6 +121,7 @@ impl Store {
             tree("segments")?,
             tree("outbox")?,
         );
+        let (chain_heads, chain_retired) = (tree("chain_heads")?, tree("chain_retired")?);
         let dir = Arc::new(dir);
         Ok(Store {
             outbox: Outbox::new(db.clone(), outbox_tree.clone(), dir.clone()),
@@ -119,6 +129,8 @@ impl Store {
             active_session,
             events,
             segments,
+            chain_heads,
+            chain_retired,
             outbox_tree,
             db,
             dir,
