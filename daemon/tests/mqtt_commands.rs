@@ -3,52 +3,21 @@
 
 #[path = "support/mosquitto.rs"]
 mod mosquitto;
+#[path = "support/publisher.rs"]
+mod publisher;
 
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use mosquitto::{Mosquitto, Subscriber};
-use proctord::config::{KioskConfig, MqttConfig};
-use proctord::event::{EventDetails, EventKind, Phase, ProctorEvent};
-use proctord::publish::{Command, CommandResult, Publisher, PublisherStatus};
+use proctord::config::MqttConfig;
+use proctord::event::ProctorEvent;
+use proctord::publish::{Command, CommandResult, Publisher};
 use proctord::store::Store;
+use publisher::{event, health, kiosk, topic, wait_for_status};
 use rumqttc::{AsyncClient, MqttOptions, QoS};
-use serde_json::{Value, json};
-use tokio::sync::watch;
+use serde_json::json;
 use uuid::Uuid;
-
-const SITE: &str = "test-site";
-
-fn kiosk(kiosk_id: &str) -> KioskConfig {
-    KioskConfig {
-        site: SITE.into(),
-        kiosk_id: kiosk_id.into(),
-        ..KioskConfig::default()
-    }
-}
-
-fn topic(kiosk_id: &str, suffix: &str) -> String {
-    format!("proctord/{SITE}/{kiosk_id}/{suffix}")
-}
-
-fn health() -> watch::Receiver<Value> {
-    watch::channel(json!({ "camera": "ok" })).1
-}
-
-fn event() -> ProctorEvent {
-    ProctorEvent {
-        id: Uuid::now_v7(),
-        session_id: None,
-        kind: EventKind::CameraLost,
-        phase: Phase::Start,
-        started_at: Utc::now(),
-        ended_at: None,
-        duration_s: None,
-        started_at_s: 0.0,
-        ended_at_s: None,
-        details: EventDetails::default(),
-    }
-}
 
 /// The central office's side: publishes commands (and worse).
 async fn operator(port: u16) -> AsyncClient {
@@ -59,23 +28,6 @@ async fn operator(port: u16) -> AsyncClient {
     let (client, mut eventloop) = AsyncClient::new(options, 64);
     tokio::spawn(async move { while eventloop.poll().await.is_ok() {} });
     client
-}
-
-async fn wait_for_status(
-    publisher: &Publisher,
-    timeout: Duration,
-    done: impl Fn(&PublisherStatus) -> bool,
-) -> PublisherStatus {
-    let mut status = publisher.status();
-    let reached = tokio::time::timeout(timeout, status.wait_for(|s| done(s)))
-        .await
-        .is_ok();
-    let last = status.borrow().clone();
-    assert!(
-        reached,
-        "the publisher did not reach the expected state in {timeout:?}; last status: {last:?}"
-    );
-    last
 }
 
 fn start(command_id: &str, issued_at: chrono::DateTime<Utc>, candidate: &str) -> String {

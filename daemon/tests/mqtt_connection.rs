@@ -3,68 +3,19 @@
 
 #[path = "support/mosquitto.rs"]
 mod mosquitto;
+#[path = "support/publisher.rs"]
+mod publisher;
 
 use std::time::Duration;
 
-use chrono::Utc;
 use mosquitto::{BrokerOptions, Mosquitto, Subscriber, generate_unrelated_ca};
-use proctord::config::{KioskConfig, MqttConfig};
-use proctord::event::{EventDetails, EventKind, Phase, ProctorEvent};
-use proctord::publish::{Publisher, PublisherStatus};
+use proctord::config::MqttConfig;
+use proctord::publish::Publisher;
 use proctord::store::Store;
+use publisher::{SITE, event, health, kiosk, topic, wait_for_status};
 use serde_json::{Value, json};
 use tokio::sync::watch;
 use uuid::Uuid;
-
-const SITE: &str = "test-site";
-
-fn kiosk(kiosk_id: &str) -> KioskConfig {
-    KioskConfig {
-        site: SITE.into(),
-        kiosk_id: kiosk_id.into(),
-        ..KioskConfig::default()
-    }
-}
-
-fn topic(kiosk_id: &str, suffix: &str) -> String {
-    format!("proctord/{SITE}/{kiosk_id}/{suffix}")
-}
-
-fn health() -> watch::Receiver<Value> {
-    watch::channel(json!({ "camera": "ok" })).1
-}
-
-fn event() -> ProctorEvent {
-    ProctorEvent {
-        id: Uuid::now_v7(),
-        session_id: None,
-        kind: EventKind::CameraLost,
-        phase: Phase::Start,
-        started_at: Utc::now(),
-        ended_at: None,
-        duration_s: None,
-        started_at_s: 0.0,
-        ended_at_s: None,
-        details: EventDetails::default(),
-    }
-}
-
-async fn wait_for_status(
-    publisher: &Publisher,
-    timeout: Duration,
-    done: impl Fn(&PublisherStatus) -> bool,
-) -> PublisherStatus {
-    let mut status = publisher.status();
-    let reached = tokio::time::timeout(timeout, status.wait_for(|s| done(s)))
-        .await
-        .is_ok();
-    let last = status.borrow().clone();
-    assert!(
-        reached,
-        "the publisher did not reach the expected state in {timeout:?}; last status: {last:?}"
-    );
-    last
-}
 
 /// The retained status as a newly connecting client sees it.
 async fn retained_status(broker: &Mosquitto, kiosk_id: &str) -> Value {
