@@ -47,6 +47,7 @@ fn detections(seq: u64, faces: Vec<Face>, objects: Option<Vec<DetectedObject>>) 
         at: Duration::from_millis(seq * 100),
         faces,
         objects,
+        hands_zone: None,
         inference_ms: InferenceTimes::default(),
     }
 }

@@ -6,9 +6,9 @@ use std::time::Instant;
 
 use super::error::InferenceError;
 use super::face::FaceDetector;
-use super::labels::LabelMap;
 use super::model::{CompileOptions, RanOn};
-use super::objects::{ClassThresholds, ObjectDetector};
+use super::object_passes::ObjectPasses;
+use super::objects::ObjectDetector;
 use super::runtime::Runtime;
 use crate::config::Config;
 use crate::detections::{Detections, InferenceTimes};
@@ -17,7 +17,7 @@ use crate::models::{Manifest, VerifiedModel};
 
 pub struct Detector {
     face: FaceDetector,
-    objects: Option<ObjectDetector>,
+    objects: Option<ObjectPasses>,
     objects_every_n_frames: u64,
     analysed: u64,
     models: Vec<VerifiedModel>,
@@ -37,6 +37,9 @@ impl Detector {
             gpu_fallback: cfg.runtime.gpu_fallback,
             threads: cfg.runtime.threads,
         };
+        for name in manifest.configured(&cfg.models) {
+            manifest.check_licence(&name, &cfg.models.accepted_licences)?;
+        }
         let mut models = Vec::new();
         let face_model = manifest.verified(&cfg.models.dir, &cfg.models.face)?;
         let face = FaceDetector::load(
@@ -47,32 +50,7 @@ impl Detector {
             cfg.detection.face_nms_iou,
         )?;
         models.push(face_model);
-        let objects = if cfg.models.objects.is_empty() {
-            None
-        } else {
-            let m = manifest.verified(&cfg.models.dir, &cfg.models.objects)?;
-            let labels_name = manifest
-                .get(&cfg.models.objects)
-                .and_then(|e| e.labels.clone())
-                .unwrap_or_default();
-            let labels_file = manifest.verified(&cfg.models.dir, &labels_name)?;
-            let labels =
-                LabelMap::load(&labels_file.path).map_err(|e| InferenceError::ModelInvalid {
-                    path: labels_file.path.clone(),
-                    reason: e.to_string(),
-                })?;
-            let d = &cfg.detection;
-            let thresholds = ClassThresholds {
-                phone: d.phone_score,
-                notes: d.notes_score,
-                device: d.device_score,
-                person: d.person_score,
-            };
-            let det = ObjectDetector::load(runtime, &m.path, labels, opts, thresholds)?;
-            models.push(m);
-            models.push(labels_file);
-            Some(det)
-        };
+        let objects = ObjectPasses::from_config(runtime, cfg, &manifest, opts, &mut models)?;
         Ok(Detector {
             face,
             objects,
@@ -97,7 +75,7 @@ impl Detector {
     }
 
     pub fn object_detector(&mut self) -> Option<&mut ObjectDetector> {
-        self.objects.as_mut()
+        self.objects.as_mut().map(ObjectPasses::detector)
     }
 
     /// Runs the face model, and the object model when it is due (or `objects_now`).
@@ -114,13 +92,14 @@ impl Detector {
         let due = objects_now || self.analysed.is_multiple_of(self.objects_every_n_frames);
         self.analysed += 1;
         let mut objects_ms = None;
+        let mut hands_zone = None;
         let objects = match (&mut self.objects, due) {
-            (Some(det), true) => {
+            (Some(passes), true) => {
                 let t = Instant::now();
-                let mut found = Vec::new();
-                det.detect(&frame.data, frame.width, frame.height, &mut found)?;
+                let found = passes.detect(frame, &faces)?;
                 objects_ms = Some(t.elapsed().as_secs_f32() * 1000.0);
-                Some(found)
+                hands_zone = found.hands_zone;
+                Some(found.objects)
             }
             _ => None,
         };
@@ -129,6 +108,7 @@ impl Detector {
             at: frame.pts,
             faces,
             objects,
+            hands_zone,
             inference_ms: InferenceTimes {
                 face_ms,
                 objects_ms,
