@@ -1,6 +1,6 @@
 //! The detector the pipeline runs: the face model on every analysed frame, the object
-//! model on every Nth (a phone lying still must still be seen, so the object model runs
-//! at a fixed rate, not on motion).
+//! passes on every Nth (a phone lying still must still be seen, so the object model runs
+//! at a fixed rate, not on motion). Every configured model's licence must be accepted.
 
 use std::time::Instant;
 
@@ -11,7 +11,7 @@ use super::object_passes::ObjectPasses;
 use super::objects::ObjectDetector;
 use super::runtime::Runtime;
 use crate::config::Config;
-use crate::detections::{Detections, InferenceTimes};
+use crate::detections::{Detections, InferenceTimes, ObjectClass};
 use crate::frame::Frame;
 use crate::models::{Manifest, VerifiedModel};
 
@@ -64,6 +64,17 @@ impl Detector {
     pub fn models(&self) -> &[VerifiedModel] {
         &self.models
     }
+
+    /// The proctoring classes the object model can report (empty without one).
+    pub fn object_classes(&self) -> Vec<ObjectClass> {
+        self.objects
+            .as_ref()
+            .map_or_else(Vec::new, |o| o.labels().classes())
+    }
+
+    /// Forgets what the previous frame showed, so the next frame is judged on its own
+    /// (stills in `eval`, a new source).
+    pub fn forget_tracks(&mut self) {}
 
     /// Which hardware runs the face model (the object model follows the same setting).
     pub fn ran_on(&self) -> RanOn {

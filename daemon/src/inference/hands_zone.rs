@@ -59,9 +59,7 @@ mod tests {
         Face {
             score: 0.9,
             bbox: BBox::from(b),
-            keypoints: Vec::new(),
-            yaw_deg: 0.0,
-            pitch_deg: 0.0,
+            ..Face::default()
         }
     }
 

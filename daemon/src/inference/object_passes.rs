@@ -5,6 +5,7 @@
 
 use super::error::InferenceError;
 use super::hands_zone::hands_zone;
+use super::labels::LabelMap;
 use super::model::CompileOptions;
 use super::nms::class_aware_nms;
 use super::objects::{ClassThresholds, ObjectDetector};
@@ -94,6 +95,10 @@ impl ObjectPasses {
 
     pub fn detector(&mut self) -> &mut ObjectDetector {
         &mut self.detector
+    }
+
+    pub fn labels(&self) -> &LabelMap {
+        self.detector.labels()
     }
 
     /// Runs the full-frame pass, and the hands-and-desk pass when it is due, given the

@@ -195,6 +195,10 @@ impl ObjectDetector {
         self.family
     }
 
+    pub fn labels(&self) -> &LabelMap {
+        &self.labels
+    }
+
     /// Input width and height of the model in pixels.
     pub fn input_size(&self) -> (usize, usize) {
         self.pre.input_size()
