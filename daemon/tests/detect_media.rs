@@ -152,3 +152,33 @@ fn boxes_are_normalised_and_a_face_box_holds_its_keypoints() {
         );
     }
 }
+
+#[test]
+fn no_phone_is_seen_on_any_photo_without_one() {
+    for rel in [
+        "single_face/grace_hopper.bmp",
+        "single_face/skimage_astronaut.png",
+        "single_face/intel_head-pose-male_f00.png",
+        "single_face/obama.jpg",
+        "multi_person/coral_face.jpg",
+        "multi_person/two_people.jpg",
+        "multi_person/intel_head-pose-female-and-male_f00.png",
+        "looking_away/skimage_camera.png",
+        "looking_away/intel_head-pose-female_f14.png",
+        "book_notes/coco_000000000446.jpg",
+        "book_notes/skimage_page.png",
+        "laptop_monitor/coco_000000000384.jpg",
+        "no_person/coco_000000000643_desk_monitor.jpg",
+        "no_person/intel_people-detection_f22.png",
+        "no_person/tfexamples_table.jpg",
+    ] {
+        let d = detect(rel);
+        let phones: Vec<_> = d
+            .objects
+            .iter()
+            .flatten()
+            .filter(|o| o.class == ObjectClass::Phone)
+            .collect();
+        assert!(phones.is_empty(), "{rel}: {phones:?}");
+    }
+}
