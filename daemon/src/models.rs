@@ -71,10 +71,15 @@ impl Manifest {
         self.models.iter().find(|m| m.name == name)
     }
 
-    /// Manifest names of every file a config runs: the face model, the object model and
-    /// its labels.
+    /// Manifest names of every file a config runs: the face models, the landmark model
+    /// and face geometry, the object model and its labels.
     pub fn configured(&self, cfg: &ModelsConfig) -> Vec<String> {
         let mut names = vec![cfg.face.clone()];
+        for optional in [&cfg.face_short_range, &cfg.landmarks, &cfg.face_geometry] {
+            if !optional.is_empty() {
+                names.push(optional.clone());
+            }
+        }
         if !cfg.objects.is_empty() {
             names.push(cfg.objects.clone());
             if let Some(labels) = self.get(&cfg.objects).and_then(|m| m.labels.clone()) {

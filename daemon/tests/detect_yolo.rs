@@ -189,7 +189,7 @@ fn an_agpl_model_is_refused_unless_the_config_accepts_its_licence() {
         "{licences:?}"
     );
     assert!(
-        licences.contains(&("blazeface_128x128_quant", "Apache-2.0")),
+        licences.contains(&(yolo_config().models.face.as_str(), "Apache-2.0")),
         "{licences:?}"
     );
     let check = run(&["check-config", "--config"]);
