@@ -1,11 +1,13 @@
 //! Per model, on a real photo: the whole detector call (preprocess + invoke + decode),
 //! the invoke alone, and the preprocessing alone, so the overhead over the raw model
-//! invoke is visible.
+//! invoke is visible; for the object models also both object passes (full frame and
+//! hands-and-desk zone) as one object frame with `hands_zone = true` costs.
 //!
 //! `cargo bench --bench inference` (needs `make setup`: runtime/libLiteRt.so and
 //! models/cache). Threads: `PROCTORD_BENCH_THREADS` (default 2, as config/proctord.toml).
 //! Photo: `PROCTORD_BENCH_IMAGE` (default ../shared/media/phone/coco_000000000395.jpg,
-//! 640×580 COCO photo: one face and a phone at the ear).
+//! 640×580 COCO photo: one face and a phone at the ear; the 640×480 figures in
+//! bench/ACCURACY.md use ../shared/media/eval/exam_lab_gaze/oep_front_000000_not_cheating.jpg).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -15,8 +17,8 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use proctord::capture::load_still;
 use proctord::config::{Accelerator, Config, GpuFallback};
 use proctord::inference::face::FaceDetector;
-use proctord::inference::labels::LabelMap;
-use proctord::inference::objects::{ClassThresholds, ObjectDetector};
+use proctord::inference::hands_zone::hands_zone;
+use proctord::inference::objects::{ClassThresholds, ObjectDetector, ObjectFamily};
 use proctord::inference::{CompileOptions, Runtime};
 
 fn repo() -> PathBuf {
@@ -79,32 +81,66 @@ fn inference(c: &mut Criterion) {
         image.display()
     );
 
-    let labels = LabelMap::load(&models.join("coco_labelmap.txt")).expect("label map");
     let thresholds = ClassThresholds {
         phone: d.phone_score,
         notes: d.notes_score,
         device: d.device_score,
         person: d.person_score,
     };
-    let mut ssd = ObjectDetector::load(
-        &runtime,
-        &models.join("detect.tflite"),
-        labels,
-        opts,
-        thresholds,
-    )
-    .expect("SSD loads");
-    let mut objects = Vec::new();
-    let mut g = c.benchmark_group("ssd_mobilenet_v1_quant");
-    g.bench_function(format!("detect (preprocess+invoke+decode) {tag}"), |b| {
-        b.iter(|| ssd.detect(rgb, w, h, &mut objects).unwrap())
-    });
-    ssd.preprocess(rgb, w, h).unwrap();
-    g.bench_function("invoke", |b| b.iter(|| ssd.invoke().unwrap()));
-    g.bench_function(format!("preprocess {tag}"), |b| {
-        b.iter(|| ssd.preprocess(rgb, w, h).unwrap())
-    });
-    g.finish();
+    // The full-frame pass, then (YOLO) the hands-and-desk pass on the zone below the
+    // face BlazeFace found: `both passes` is what one object frame costs with
+    // `hands_zone = true`.
+    let zone = hands_zone(w, h, &faces);
+    for (name, file, family) in [
+        (
+            "ssd_mobilenet_v1_quant",
+            "detect.tflite",
+            ObjectFamily::SsdPostprocess,
+        ),
+        (
+            "yolov8n_int8",
+            "yolov8n_full_integer_quant.tflite",
+            ObjectFamily::Yolo,
+        ),
+        (
+            "yolo11n_416_int8",
+            "yolo11n_full_integer_quant_416.tflite",
+            ObjectFamily::Yolo,
+        ),
+    ] {
+        let labels = ObjectDetector::load_labels(&models.join("coco_labelmap.txt"), family)
+            .expect("label map");
+        let mut det = ObjectDetector::load(
+            &runtime,
+            &models.join(file),
+            family,
+            labels,
+            opts,
+            thresholds,
+            d.objects_nms_iou,
+        )
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let mut objects = Vec::new();
+        let mut g = c.benchmark_group(name);
+        g.bench_function(format!("detect (preprocess+invoke+decode) {tag}"), |b| {
+            b.iter(|| det.detect(rgb, w, h, &mut objects).unwrap())
+        });
+        g.bench_function(
+            format!("both passes (full frame + hands zone) {tag}"),
+            |b| {
+                b.iter(|| {
+                    det.detect(rgb, w, h, &mut objects).unwrap();
+                    det.detect_region(rgb, w, h, zone, &mut objects).unwrap();
+                })
+            },
+        );
+        det.preprocess(rgb, w, h).unwrap();
+        g.bench_function("invoke", |b| b.iter(|| det.invoke().unwrap()));
+        g.bench_function(format!("preprocess {tag}"), |b| {
+            b.iter(|| det.preprocess(rgb, w, h).unwrap())
+        });
+        g.finish();
+    }
 }
 
 fn config() -> Criterion {

@@ -64,15 +64,7 @@ async fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     let detections = detector.detect(&photo_frame, true)?;
     let inference_ms = started.elapsed().as_secs_f64() * 1000.0;
-    let models = detector
-        .models()
-        .iter()
-        .map(|m| ModelUsed {
-            name: m.name.clone(),
-            file: m.file.clone(),
-            sha256: m.sha256.clone(),
-        })
-        .collect();
+    let models = detector.models().iter().map(ModelUsed::from).collect();
 
     let state_dir = tempfile::tempdir()?;
     let store = Store::open(state_dir.path().join("state"))?;

@@ -172,6 +172,10 @@ pub struct Detections {
     /// `None` when object detection did not run on this frame (it may run at a lower
     /// rate than face detection); `Some(vec![])` when it ran and found nothing.
     pub objects: Option<Vec<DetectedObject>>,
+    /// The zone of the hands-and-desk object pass, normalised to the frame, on the
+    /// frames where that pass ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hands_zone: Option<BBox>,
     pub inference_ms: InferenceTimes,
 }
 

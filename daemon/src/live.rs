@@ -105,7 +105,12 @@ impl LiveView {
         let generation = newest.as_ref().map_or(1, |p| p.generation + 1);
         let mut detections = detections.clone();
         if detections.objects.is_none() {
-            detections.objects = newest.as_ref().and_then(|p| p.detections.objects.clone());
+            // The objects (and the hands-and-desk zone they were looked for in) of the
+            // last object frame stay on screen until the next one.
+            if let Some(last) = newest.as_ref() {
+                detections.objects = last.detections.objects.clone();
+                detections.hands_zone = last.detections.hands_zone;
+            }
         }
         *newest = Some(Published {
             generation,

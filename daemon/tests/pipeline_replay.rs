@@ -34,6 +34,7 @@ fn recorded(yaws: &[f32]) -> Vec<Detections> {
             at: Duration::ZERO,
             faces: vec![face(yaw)],
             objects: None,
+            hands_zone: None,
             inference_ms: InferenceTimes::default(),
         })
         .collect()

@@ -141,11 +141,13 @@ fn sample_report(candidate: &str) -> Report {
             name: "blazeface_128x128_quant".into(),
             file: "face_detection_short_range.tflite".into(),
             sha256: "3bc182eb9f33925d9e58b5c8d59308a760f4adea8f282370e428c51212c26633".into(),
+            licence: "Apache-2.0".into(),
         },
         ModelUsed {
             name: "ssd_mobilenet_v1_quant".into(),
             file: "detect.tflite".into(),
             sha256: "0d1b2f9e5c1f7c6bd31c8d4b3f27a4e1b5c26a4d3d6f7b8e9a0c1d2e3f4a5b6c".into(),
+            licence: "Apache-2.0".into(),
         },
     ];
     Report::build(

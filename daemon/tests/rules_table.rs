@@ -145,6 +145,7 @@ fn span(from_s: f64, to_s: f64, scene: Scene) -> Vec<Step> {
                 } else {
                     None
                 },
+                hands_zone: None,
                 inference_ms: InferenceTimes::default(),
             })
         })

@@ -165,6 +165,7 @@ fn face_and_phone(seq: u64) -> Detections {
                 y1: 0.8,
             },
         }]),
+        hands_zone: None,
         inference_ms: InferenceTimes {
             face_ms: 1.2,
             objects_ms: Some(15.0),

@@ -7,7 +7,9 @@ use chrono::Utc;
 use proctord::detections::{BBox, DetectedObject, Detections, Face, InferenceTimes, ObjectClass};
 use proctord::frame::Frame;
 use proctord::live::LiveView;
-use proctord::web::annotate::{Canvas, FACE_COLOUR, PHONE_COLOUR, Rgb, draw_detections};
+use proctord::web::annotate::{
+    Canvas, FACE_COLOUR, HANDS_ZONE_COLOUR, PHONE_COLOUR, Rgb, draw_detections,
+};
 
 const GREY: Rgb = Rgb(128, 128, 128);
 
@@ -48,6 +50,7 @@ fn detections(seq: u64, faces: Vec<Face>, objects: Option<Vec<DetectedObject>>) 
         at: Duration::from_millis(seq * 100),
         faces,
         objects,
+        hands_zone: None,
         inference_ms: InferenceTimes::default(),
     }
 }
@@ -238,4 +241,32 @@ fn a_phone_is_drawn_over_a_face_and_a_face_over_a_person() {
         &detections(1, vec![face(same)], Some(vec![person])),
     );
     assert_eq!(canvas.pixel(50, 100), FACE_COLOUR);
+}
+
+#[test]
+fn the_hands_and_desk_zone_is_framed_when_that_pass_ran_and_stays_until_the_next_object_frame() {
+    let zone = BBox {
+        x0: 0.25,
+        y0: 0.5,
+        x1: 0.75,
+        y1: 1.0,
+    };
+    let mut with_zone = detections(1, vec![], Some(vec![]));
+    with_zone.hands_zone = Some(zone);
+    let mut canvas = grey_canvas(200, 100);
+    draw_detections(&mut canvas, &with_zone);
+    // The zone's left edge, halfway down it, is drawn; the frame's centre above it is not.
+    assert_eq!(canvas.pixel(50, 75), HANDS_ZONE_COLOUR);
+    assert_eq!(canvas.pixel(100, 25), GREY);
+
+    let mut without = grey_canvas(200, 100);
+    draw_detections(&mut without, &detections(1, vec![], Some(vec![])));
+    assert_eq!(without.pixel(50, 75), GREY, "no zone without the pass");
+
+    let live = LiveView::new();
+    live.publish_frame(&grey_frame(1, 32, 24), &with_zone);
+    live.publish_frame(&grey_frame(2, 32, 24), &detections(2, vec![], None));
+    assert_eq!(live.latest_detections().unwrap().hands_zone, Some(zone));
+    live.publish_frame(&grey_frame(3, 32, 24), &detections(3, vec![], Some(vec![])));
+    assert_eq!(live.latest_detections().unwrap().hands_zone, None);
 }

@@ -47,15 +47,7 @@ pub struct AnalyzeArgs<'a> {
 pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let cfg = super::load_config(args.config)?;
     let detector = Detector::from_config(&cfg).context("cannot start the detector")?;
-    let models: Vec<ModelUsed> = detector
-        .models()
-        .iter()
-        .map(|m| ModelUsed {
-            name: m.name.clone(),
-            file: m.file.clone(),
-            sha256: m.sha256.clone(),
-        })
-        .collect();
+    let models: Vec<ModelUsed> = detector.models().iter().map(ModelUsed::from).collect();
     let mut analysis = Analysis::new(detector, &cfg);
     let mut source = VideoFileSource::open(
         args.input,

@@ -8,15 +8,20 @@ use anyhow::Context;
 use serde::Serialize;
 
 use crate::capture::{FrameSource, VideoFileOptions, VideoFileSource, is_still_image, load_still};
-use crate::detections::{DetectedObject, Detections, Face, InferenceTimes};
+use crate::detections::{BBox, DetectedObject, Detections, Face, InferenceTimes};
 use crate::inference::Detector;
 use crate::pipeline::FrameSelector;
+use crate::report::ModelUsed;
 
 #[derive(Serialize)]
 struct ImageRecord<'a> {
     faces: &'a [Face],
     objects: &'a [DetectedObject],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hands_zone: Option<BBox>,
     inference_ms: InferenceTimes,
+    /// The models that ran, with their sha256 and licence.
+    models: Vec<ModelUsed>,
 }
 
 #[derive(Serialize)]
@@ -43,7 +48,9 @@ pub fn run(input: &Path, config: Option<&Path>, json: bool) -> anyhow::Result<Ex
                 serde_json::to_string(&ImageRecord {
                     faces: &d.faces,
                     objects,
-                    inference_ms: d.inference_ms
+                    hands_zone: d.hands_zone,
+                    inference_ms: d.inference_ms,
+                    models: detector.models().iter().map(ModelUsed::from).collect(),
                 })?
             );
         } else {

@@ -3,27 +3,24 @@ use std::process::ExitCode;
 
 use crate::models::Manifest;
 
+/// Checks every configured model against the manifest (sha256) and the config's
+/// accepted licences, printing each with its licence.
 pub fn verify(config: Option<&Path>) -> anyhow::Result<ExitCode> {
     let cfg = super::load_config(config)?;
     let manifest = Manifest::load(&cfg.models.manifest)?;
-    let mut names = vec![cfg.models.face.clone()];
-    if !cfg.models.objects.is_empty() {
-        names.push(cfg.models.objects.clone());
-        if let Some(labels) = manifest
-            .get(&cfg.models.objects)
-            .and_then(|m| m.labels.clone())
-        {
-            names.push(labels);
-        }
-    }
+    let accepted = &cfg.models.accepted_licences;
     let mut failed = false;
-    for name in names {
-        match manifest.verified(&cfg.models.dir, &name) {
+    for name in manifest.configured(&cfg.models) {
+        let checked = manifest
+            .verified(&cfg.models.dir, &name)
+            .and_then(|m| manifest.check_licence(&name, accepted).map(|()| m));
+        match checked {
             Ok(m) => println!(
-                "ok      {} {} sha256 {}",
+                "ok      {} {} sha256 {} licence {}",
                 m.name,
                 m.path.display(),
-                m.sha256
+                m.sha256,
+                m.licence
             ),
             Err(e) => {
                 failed = true;

@@ -86,7 +86,14 @@ pub struct ModelsConfig {
     pub face_geometry: String,
     /// Manifest name of the object detector; empty disables object detection.
     pub objects: String,
+    /// Licences (SPDX ids, as the manifest's `licence`) the deployment accepts; a
+    /// configured model whose licence is not listed is refused at start.
+    pub accepted_licences: Vec<String>,
 }
+
+/// Licences accepted when the config lists none: permissive ones only, so that a
+/// copyleft model (the AGPL-3.0 Ultralytics weights) runs only where a config names it.
+pub const PERMISSIVE_LICENCES: [&str; 4] = ["Apache-2.0", "MIT", "BSD-2-Clause", "BSD-3-Clause"];
 
 impl Default for ModelsConfig {
     fn default() -> Self {
@@ -98,6 +105,7 @@ impl Default for ModelsConfig {
             landmarks: "face_landmarks_detector".into(),
             face_geometry: "canonical_face_model".into(),
             objects: "ssd_mobilenet_v1_quant".into(),
+            accepted_licences: PERMISSIVE_LICENCES.map(String::from).to_vec(),
         }
     }
 }
@@ -112,6 +120,14 @@ impl Validate for ModelsConfig {
             if value.is_empty() {
                 err(errors, path, key, "must name a model from the manifest");
             }
+        }
+        if self.accepted_licences.is_empty() {
+            err(
+                errors,
+                path,
+                "accepted_licences",
+                "must list at least one licence (e.g. \"Apache-2.0\"); every model's licence is in models/manifest.toml",
+            );
         }
     }
 }
@@ -137,6 +153,14 @@ pub struct DetectionConfig {
     pub person_score: f32,
     /// Run object detection on every Nth analysed frame (1 = every frame).
     pub objects_every_n_frames: u32,
+    /// Same-label object boxes overlapping more than this IoU are merged (YOLO's
+    /// host-side NMS, and the merge of the full-frame and hands-and-desk passes).
+    pub objects_nms_iou: f32,
+    /// A second object pass over the candidate's hands and desk (below and around the
+    /// face, or the lower part of the frame without one), magnified to the model input.
+    pub hands_zone: bool,
+    /// Run the hands-and-desk pass on every Nth object-detection frame.
+    pub hands_zone_every_n: u32,
     /// Analyse at most this many frames per second (0 = as many as inference keeps up with).
     pub max_analysis_fps: f32,
 }
@@ -153,6 +177,9 @@ impl Default for DetectionConfig {
             device_score: 0.5,
             person_score: 0.5,
             objects_every_n_frames: 3,
+            objects_nms_iou: 0.5,
+            hands_zone: false,
+            hands_zone_every_n: 1,
             max_analysis_fps: 10.0,
         }
     }
@@ -168,6 +195,7 @@ impl Validate for DetectionConfig {
             ("notes_score", self.notes_score),
             ("device_score", self.device_score),
             ("person_score", self.person_score),
+            ("objects_nms_iou", self.objects_nms_iou),
         ] {
             if !(0.0..=1.0).contains(&v) {
                 err(
@@ -188,6 +216,14 @@ impl Validate for DetectionConfig {
         }
         if self.objects_every_n_frames == 0 {
             err(errors, path, "objects_every_n_frames", "must be at least 1");
+        }
+        if self.hands_zone_every_n == 0 {
+            err(
+                errors,
+                path,
+                "hands_zone_every_n",
+                "must be at least 1 (set hands_zone = false to turn the pass off)",
+            );
         }
         if !(self.max_analysis_fps >= 0.0 && self.max_analysis_fps <= 120.0) {
             err(

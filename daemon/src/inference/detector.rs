@@ -1,6 +1,7 @@
 //! The detector the pipeline runs: the face path (detect or track, landmarks, head pose)
-//! on every analysed frame, the object model on every Nth (a phone lying still must
-//! still be seen, so the object model runs at a fixed rate, not on motion).
+//! on every analysed frame, the object passes on every Nth (a phone lying still must
+//! still be seen, so the object model runs at a fixed rate, not on motion). Every
+//! configured model's licence must be accepted.
 
 use std::time::Instant;
 
@@ -8,9 +9,9 @@ use super::error::InferenceError;
 use super::face::FaceDetector;
 use super::face_mesh::FaceMesh;
 use super::face_path::{FacePath, FacePathOptions};
-use super::labels::LabelMap;
 use super::model::{CompileOptions, RanOn};
-use super::objects::{ClassThresholds, ObjectDetector};
+use super::object_passes::ObjectPasses;
+use super::objects::ObjectDetector;
 use super::runtime::Runtime;
 use crate::config::Config;
 use crate::detections::{Detections, InferenceTimes, ObjectClass};
@@ -19,7 +20,7 @@ use crate::models::{Manifest, VerifiedModel};
 
 pub struct Detector {
     face: FacePath,
-    objects: Option<ObjectDetector>,
+    objects: Option<ObjectPasses>,
     objects_every_n_frames: u64,
     analysed: u64,
     models: Vec<VerifiedModel>,
@@ -39,6 +40,9 @@ impl Detector {
             gpu_fallback: cfg.runtime.gpu_fallback,
             threads: cfg.runtime.threads,
         };
+        for name in manifest.configured(&cfg.models) {
+            manifest.check_licence(&name, &cfg.models.accepted_licences)?;
+        }
         let mut models = Vec::new();
         let mut face_detectors = Vec::new();
         for name in [&cfg.models.face, &cfg.models.face_short_range] {
@@ -70,32 +74,7 @@ impl Detector {
             },
         )?;
         models.push(geometry);
-        let objects = if cfg.models.objects.is_empty() {
-            None
-        } else {
-            let m = manifest.verified(&cfg.models.dir, &cfg.models.objects)?;
-            let labels_name = manifest
-                .get(&cfg.models.objects)
-                .and_then(|e| e.labels.clone())
-                .unwrap_or_default();
-            let labels_file = manifest.verified(&cfg.models.dir, &labels_name)?;
-            let labels =
-                LabelMap::load(&labels_file.path).map_err(|e| InferenceError::ModelInvalid {
-                    path: labels_file.path.clone(),
-                    reason: e.to_string(),
-                })?;
-            let d = &cfg.detection;
-            let thresholds = ClassThresholds {
-                phone: d.phone_score,
-                notes: d.notes_score,
-                device: d.device_score,
-                person: d.person_score,
-            };
-            let det = ObjectDetector::load(runtime, &m.path, labels, opts, thresholds)?;
-            models.push(m);
-            models.push(labels_file);
-            Some(det)
-        };
+        let objects = ObjectPasses::from_config(runtime, cfg, &manifest, opts, &mut models)?;
         Ok(Detector {
             face,
             objects,
@@ -129,7 +108,7 @@ impl Detector {
     }
 
     pub fn object_detector(&mut self) -> Option<&mut ObjectDetector> {
-        self.objects.as_mut()
+        self.objects.as_mut().map(ObjectPasses::detector)
     }
 
     /// Runs the face model, and the object model when it is due (or `objects_now`).
@@ -147,13 +126,14 @@ impl Detector {
         let due = objects_now || self.analysed.is_multiple_of(self.objects_every_n_frames);
         self.analysed += 1;
         let mut objects_ms = None;
+        let mut hands_zone = None;
         let objects = match (&mut self.objects, due) {
-            (Some(det), true) => {
+            (Some(passes), true) => {
                 let t = Instant::now();
-                let mut found = Vec::new();
-                det.detect(&frame.data, frame.width, frame.height, &mut found)?;
+                let found = passes.detect(frame, &faces)?;
                 objects_ms = Some(t.elapsed().as_secs_f32() * 1000.0);
-                Some(found)
+                hands_zone = found.hands_zone;
+                Some(found.objects)
             }
             _ => None,
         };
@@ -162,6 +142,7 @@ impl Detector {
             at: frame.pts,
             faces,
             objects,
+            hands_zone,
             inference_ms: InferenceTimes {
                 face_ms,
                 face_detector_ran: face_run.detector_ran,

@@ -75,6 +75,18 @@ pub enum InferenceError {
         actual: String,
         expected: String,
     },
+    #[error(
+        "the {role} model {name} carries the licence {licence}, which [models] accepted_licences ({accepted}) does not list. \
+         If this deployment accepts {licence}'s terms, add \"{licence}\" to accepted_licences; otherwise configure a model \
+         whose licence is accepted: {alternatives}"
+    )]
+    LicenceNotAccepted {
+        name: String,
+        role: String,
+        licence: String,
+        accepted: String,
+        alternatives: String,
+    },
     #[error("cannot decode image {path}: {reason}")]
     Image { path: PathBuf, reason: String },
 }

@@ -11,12 +11,17 @@ pub mod face_roi;
 mod ffi;
 pub mod frame_detector;
 pub mod gaze;
+pub mod hands_zone;
 pub mod head_pose;
 pub mod labels;
 pub mod model;
+pub mod nms;
+pub mod object_passes;
 pub mod objects;
 pub mod preprocess;
 pub mod runtime;
+mod ssd;
+pub mod yolo;
 
 pub use detector::Detector;
 pub use error::InferenceError;

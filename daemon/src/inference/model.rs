@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::error::InferenceError;
 use super::ffi;
-use super::runtime::{Runtime, status_string};
+use super::runtime::Runtime;
 use crate::config::{Accelerator, GpuFallback};
 
 /// Element type of a tensor, as far as proctord's models need.
@@ -109,6 +109,22 @@ pub struct CompiledModel {
 // thread at a time (`&mut self` for every call that touches them).
 unsafe impl Send for CompiledModel {}
 
+/// Turns a LiteRT status into a result: every status proctord receives goes through here.
+fn check(call: &'static str, status: ffi::LiteRtStatus) -> Result<(), InferenceError> {
+    if status == ffi::STATUS_OK {
+        Ok(())
+    } else {
+        Err(InferenceError::Runtime {
+            call,
+            status: status_name(status),
+        })
+    }
+}
+
+fn status_name(status: ffi::LiteRtStatus) -> String {
+    format!("{} (LiteRT status {status})", ffi::status_name(status))
+}
+
 impl CompiledModel {
     /// Loads and compiles `path`. The model is compiled once; its buffers are allocated
     /// once from the compiled model's own requirements.
@@ -131,11 +147,13 @@ impl CompiledModel {
             }
         })?;
         let mut model = std::ptr::null_mut();
+        // SAFETY: `env` is the live environment `runtime` owns, `cpath` is a NUL-terminated
+        // string that outlives the call, and `model` is a valid out-pointer.
         let status = unsafe { (api.create_model_from_file)(env, cpath.as_ptr(), &mut model) };
         if status != ffi::STATUS_OK || model.is_null() {
             return Err(InferenceError::ModelInvalid {
                 path: path.to_owned(),
-                reason: status_string(&api, status),
+                reason: status_name(status),
             });
         }
         // From here on, `partial` releases what was created if a later step fails.
@@ -187,46 +205,50 @@ impl CompiledModel {
 
     fn compile(&mut self, on: RanOn, threads: u32) -> Result<(), InferenceError> {
         let api = self.runtime.inner.api;
-        let call = |call: &'static str, status| InferenceError::Runtime {
-            call,
-            status: status_string(&api, status),
-        };
         let mut options = std::ptr::null_mut();
-        let s = unsafe { (api.create_options)(&mut options) };
-        if s != ffi::STATUS_OK {
-            return Err(call("LiteRtCreateOptions", s));
-        }
+        // SAFETY: `options` is a valid out-pointer; the options are stored in `self` at
+        // once so that `release_compiled` (or Drop) destroys them on every path.
+        check("LiteRtCreateOptions", unsafe {
+            (api.create_options)(&mut options)
+        })?;
         self.options = options;
         let hw = match on {
             RanOn::Cpu => ffi::HW_CPU,
             RanOn::Gpu => ffi::HW_GPU,
         };
-        let s = unsafe { (api.set_options_hardware_accelerators)(options, hw) };
-        if s != ffi::STATUS_OK {
-            return Err(call("LiteRtSetOptionsHardwareAccelerators", s));
-        }
+        // SAFETY: `options` was just created and is owned by `self`.
+        check("LiteRtSetOptionsHardwareAccelerators", unsafe {
+            (api.set_options_hardware_accelerators)(options, hw)
+        })?;
         if on == RanOn::Cpu {
             // XNNPACK reads its thread count from an opaque "xnnpack" payload in TOML-like
             // text; without it LiteRT runs one thread.
             let payload = CString::new(format!("num_threads = {threads}\n")).expect("no NUL");
+            let payload = payload.into_raw();
             let mut opaque = std::ptr::null_mut();
+            // SAFETY: the identifier is a static C string; on success LiteRT owns
+            // `payload` and frees it with `free_cstring`, the matching deallocator.
             let s = unsafe {
                 (api.create_opaque_options)(
                     c"xnnpack".as_ptr(),
-                    payload.into_raw() as *mut c_void,
+                    payload as *mut c_void,
                     Some(free_cstring),
                     &mut opaque,
                 )
             };
             if s != ffi::STATUS_OK {
-                return Err(call("LiteRtCreateOpaqueOptions", s));
+                // SAFETY: LiteRT refused the payload, so it is still ours to free.
+                unsafe { free_cstring(payload as *mut c_void) };
             }
-            let s = unsafe { (api.add_opaque_options)(options, opaque) };
-            if s != ffi::STATUS_OK {
-                return Err(call("LiteRtAddOpaqueOptions", s));
-            }
+            check("LiteRtCreateOpaqueOptions", s)?;
+            // SAFETY: both handles are live; `options` takes ownership of `opaque`.
+            check("LiteRtAddOpaqueOptions", unsafe {
+                (api.add_opaque_options)(options, opaque)
+            })?;
         }
         let mut compiled = std::ptr::null_mut();
+        // SAFETY: environment, model and options are live handles owned by `runtime` and
+        // `self`; `compiled` is a valid out-pointer.
         let s = unsafe {
             (api.create_compiled_model)(self.runtime.inner.env, self.model, options, &mut compiled)
         };
@@ -241,10 +263,14 @@ impl CompiledModel {
             }
             if on == RanOn::Gpu {
                 return Err(InferenceError::GpuUnavailable {
-                    reason: status_string(&api, s),
+                    reason: status_name(s),
                 });
             }
-            return Err(call("LiteRtCreateCompiledModel", s));
+            check("LiteRtCreateCompiledModel", s)?;
+            return Err(InferenceError::Runtime {
+                call: "LiteRtCreateCompiledModel",
+                status: "it returned no compiled model".into(),
+            });
         }
         self.compiled = compiled;
         self.ran_on = on;
@@ -280,31 +306,48 @@ impl CompiledModel {
     }
 
     /// Names of custom ops in the model: the usual reason a model will not compile.
+    /// Best effort (it only explains another error), so a failed query ends the search.
     fn custom_ops(&self) -> Vec<String> {
-        let api = self.runtime.inner.api;
         let mut found = Vec::new();
+        // The error is dropped on purpose: see above.
+        let _ = self.collect_custom_ops(&mut found);
+        found
+    }
+
+    fn collect_custom_ops(&self, found: &mut Vec<String>) -> Result<(), InferenceError> {
+        let api = self.runtime.inner.api;
         let mut n_sub = 0usize;
-        if unsafe { (api.get_num_model_subgraphs)(self.model, &mut n_sub) } != ffi::STATUS_OK {
-            return found;
-        }
+        // SAFETY (this and the calls below): `self.model` is a live model handle and every
+        // out-pointer is a valid local; subgraph and op handles are borrowed from the
+        // model and used only while it lives.
+        check("LiteRtGetNumModelSubgraphs", unsafe {
+            (api.get_num_model_subgraphs)(self.model, &mut n_sub)
+        })?;
         for si in 0..n_sub {
             let mut sub = std::ptr::null_mut();
-            if unsafe { (api.get_model_subgraph)(self.model, si, &mut sub) } != ffi::STATUS_OK {
-                continue;
-            }
+            // SAFETY: as above; `si` is below the subgraph count.
+            check("LiteRtGetModelSubgraph", unsafe {
+                (api.get_model_subgraph)(self.model, si, &mut sub)
+            })?;
             let mut n_ops = 0usize;
-            if unsafe { (api.get_num_subgraph_ops)(sub, &mut n_ops) } != ffi::STATUS_OK {
-                continue;
-            }
+            // SAFETY: `sub` is a subgraph handle of the live model.
+            check("LiteRtGetNumSubgraphOps", unsafe {
+                (api.get_num_subgraph_ops)(sub, &mut n_ops)
+            })?;
             for oi in 0..n_ops {
                 let mut op = std::ptr::null_mut();
-                if unsafe { (api.get_subgraph_op)(sub, oi, &mut op) } != ffi::STATUS_OK {
-                    continue;
-                }
+                // SAFETY: `oi` is below the op count of `sub`.
+                check("LiteRtGetSubgraphOp", unsafe {
+                    (api.get_subgraph_op)(sub, oi, &mut op)
+                })?;
                 let mut code = std::ptr::null();
-                if unsafe { (api.get_custom_code)(op, &mut code) } == ffi::STATUS_OK
-                    && !code.is_null()
-                {
+                // SAFETY: `op` is an op handle of the live model. A builtin op has no
+                // custom code: that status is an answer, not an error, so it is only
+                // compared here.
+                let has_code = unsafe { (api.get_custom_code)(op, &mut code) } == ffi::STATUS_OK;
+                if has_code && !code.is_null() {
+                    // SAFETY: LiteRT returns a NUL-terminated string owned by the model,
+                    // copied out before the model can go away.
                     let name = unsafe { CStr::from_ptr(code) }
                         .to_string_lossy()
                         .into_owned();
@@ -314,16 +357,19 @@ impl CompiledModel {
                 }
             }
         }
-        found
+        Ok(())
     }
 
     fn release_compiled(&mut self) {
         let api = self.runtime.inner.api;
         if !self.compiled.is_null() {
+            // SAFETY: `compiled` was created by LiteRT, is destroyed once (nulled below),
+            // and no buffer run refers to it any more.
             unsafe { (api.destroy_compiled_model)(self.compiled) };
             self.compiled = std::ptr::null_mut();
         }
         if !self.options.is_null() {
+            // SAFETY: as above for the options.
             unsafe { (api.destroy_options)(self.options) };
             self.options = std::ptr::null_mut();
         }
@@ -331,53 +377,55 @@ impl CompiledModel {
 
     fn describe_tensors(&mut self) -> Result<(), InferenceError> {
         let api = self.runtime.inner.api;
-        let call = |call: &'static str, status| InferenceError::Runtime {
-            call,
-            status: status_string(&api, status),
-        };
         let mut n_sig = 0usize;
+        // SAFETY: `self.model` is live and `n_sig` a valid out-pointer.
         let s = unsafe { (api.get_num_model_signatures)(self.model, &mut n_sig) };
-        if s != ffi::STATUS_OK || n_sig == 0 {
+        check("LiteRtGetNumModelSignatures", s)?;
+        if n_sig == 0 {
             return Err(InferenceError::UnexpectedModel {
                 path: self.path.clone(),
                 reason: "it has no signature".into(),
             });
         }
         let mut sig = std::ptr::null_mut();
-        let s = unsafe { (api.get_model_signature)(self.model, 0, &mut sig) };
-        if s != ffi::STATUS_OK {
-            return Err(call("LiteRtGetModelSignature", s));
-        }
+        // SAFETY: signature 0 exists (n_sig > 0); the handle is borrowed from the model.
+        check("LiteRtGetModelSignature", unsafe {
+            (api.get_model_signature)(self.model, 0, &mut sig)
+        })?;
         let (mut n_in, mut n_out) = (0usize, 0usize);
-        unsafe {
-            (api.get_num_signature_inputs)(sig, &mut n_in);
-            (api.get_num_signature_outputs)(sig, &mut n_out);
-        }
+        // SAFETY: `sig` is a live signature handle; out-pointers are valid locals.
+        check("LiteRtGetNumSignatureInputs", unsafe {
+            (api.get_num_signature_inputs)(sig, &mut n_in)
+        })?;
+        // SAFETY: as above.
+        check("LiteRtGetNumSignatureOutputs", unsafe {
+            (api.get_num_signature_outputs)(sig, &mut n_out)
+        })?;
         for i in 0..n_in {
             let mut t = std::ptr::null_mut();
-            let s = unsafe { (api.get_signature_input_tensor_by_index)(sig, i, &mut t) };
-            if s != ffi::STATUS_OK {
-                return Err(call("LiteRtGetSignatureInputTensorByIndex", s));
-            }
+            // SAFETY: `i` is below the signature's input count.
+            check("LiteRtGetSignatureInputTensorByIndex", unsafe {
+                (api.get_signature_input_tensor_by_index)(sig, i, &mut t)
+            })?;
             let mut req = std::ptr::null_mut();
-            let s = unsafe { (api.get_input_buffer_requirements)(self.compiled, 0, i, &mut req) };
-            if s != ffi::STATUS_OK {
-                return Err(call("LiteRtGetCompiledModelInputBufferRequirements", s));
-            }
+            // SAFETY: `self.compiled` is live (compile ran first); signature 0, input `i`.
+            check("LiteRtGetCompiledModelInputBufferRequirements", unsafe {
+                (api.get_input_buffer_requirements)(self.compiled, 0, i, &mut req)
+            })?;
             let info = self.tensor_info(t, req)?;
             self.input_info.push(info);
         }
         for i in 0..n_out {
             let mut t = std::ptr::null_mut();
-            let s = unsafe { (api.get_signature_output_tensor_by_index)(sig, i, &mut t) };
-            if s != ffi::STATUS_OK {
-                return Err(call("LiteRtGetSignatureOutputTensorByIndex", s));
-            }
+            // SAFETY: `i` is below the signature's output count.
+            check("LiteRtGetSignatureOutputTensorByIndex", unsafe {
+                (api.get_signature_output_tensor_by_index)(sig, i, &mut t)
+            })?;
             let mut req = std::ptr::null_mut();
-            let s = unsafe { (api.get_output_buffer_requirements)(self.compiled, 0, i, &mut req) };
-            if s != ffi::STATUS_OK {
-                return Err(call("LiteRtGetCompiledModelOutputBufferRequirements", s));
-            }
+            // SAFETY: as for the inputs.
+            check("LiteRtGetCompiledModelOutputBufferRequirements", unsafe {
+                (api.get_output_buffer_requirements)(self.compiled, 0, i, &mut req)
+            })?;
             let mut info = self.tensor_info(t, req)?;
             // Outputs declared without a shape (SSD's TFLite_Detection_PostProcess) report
             // a 4-byte requirement, yet LiteRT copies the whole resized tensor into the
@@ -398,45 +446,57 @@ impl CompiledModel {
     ) -> Result<TensorInfo, InferenceError> {
         let api = self.runtime.inner.api;
         let mut name_ptr = std::ptr::null();
-        let name = if unsafe { (api.get_tensor_name)(t, &mut name_ptr) } == ffi::STATUS_OK
-            && !name_ptr.is_null()
-        {
+        // SAFETY (all calls in this function): `t` is a tensor handle and `req` a
+        // requirements handle borrowed from the live model and compiled model; every
+        // out-pointer is a valid local.
+        check("LiteRtGetTensorName", unsafe {
+            (api.get_tensor_name)(t, &mut name_ptr)
+        })?;
+        let name = if name_ptr.is_null() {
+            String::new()
+        } else {
+            // SAFETY: a NUL-terminated string owned by the model, copied out at once.
             unsafe { CStr::from_ptr(name_ptr) }
                 .to_string_lossy()
                 .into_owned()
-        } else {
-            String::new()
         };
         let mut type_id = -1;
-        unsafe { (api.get_tensor_type_id)(t, &mut type_id) };
+        // SAFETY: see the top of this function.
+        check("LiteRtGetTensorTypeId", unsafe {
+            (api.get_tensor_type_id)(t, &mut type_id)
+        })?;
         let (element_type, dims) = if type_id == ffi::TENSOR_TYPE_RANKED {
             let mut rt = ffi::RankedTensorType {
                 element_type: 0,
                 layout: ffi::Layout::with_dims(&[]),
             };
-            let s = unsafe { (api.get_ranked_tensor_type)(t, &mut rt) };
-            if s != ffi::STATUS_OK {
-                return Err(InferenceError::Runtime {
-                    call: "LiteRtGetRankedTensorType",
-                    status: status_string(&api, s),
-                });
-            }
+            // SAFETY: see the top of this function; `rt` has the C layout LiteRT fills.
+            check("LiteRtGetRankedTensorType", unsafe {
+                (api.get_ranked_tensor_type)(t, &mut rt)
+            })?;
             (
                 ElementType::from_raw(rt.element_type),
                 rt.layout.dims().to_vec(),
             )
         } else {
             let mut et = 0;
-            unsafe { (api.get_unranked_tensor_type)(t, &mut et) };
+            // SAFETY: see the top of this function.
+            check("LiteRtGetUnrankedTensorType", unsafe {
+                (api.get_unranked_tensor_type)(t, &mut et)
+            })?;
             (ElementType::from_raw(et), Vec::new())
         };
         let mut qtype = 0;
-        let quantization = if unsafe { (api.get_quantization_type_id)(t, &mut qtype) }
-            == ffi::STATUS_OK
-            && qtype == ffi::QUANT_PER_TENSOR
-        {
+        // SAFETY: see the top of this function.
+        check("LiteRtGetQuantizationTypeId", unsafe {
+            (api.get_quantization_type_id)(t, &mut qtype)
+        })?;
+        let quantization = if qtype == ffi::QUANT_PER_TENSOR {
             let mut q = ffi::QuantizationPerTensor::default();
-            unsafe { (api.get_per_tensor_quantization)(t, &mut q) };
+            // SAFETY: see the top of this function; the tensor is per-tensor quantised.
+            check("LiteRtGetPerTensorQuantization", unsafe {
+                (api.get_per_tensor_quantization)(t, &mut q)
+            })?;
             Some(Quantization {
                 scale: q.scale,
                 zero_point: q.zero_point,
@@ -445,13 +505,10 @@ impl CompiledModel {
             None
         };
         let mut bytes = 0usize;
-        let s = unsafe { (api.get_requirements_buffer_size)(req, &mut bytes) };
-        if s != ffi::STATUS_OK {
-            return Err(InferenceError::Runtime {
-                call: "LiteRtGetTensorBufferRequirementsBufferSize",
-                status: status_string(&api, s),
-            });
-        }
+        // SAFETY: see the top of this function.
+        check("LiteRtGetTensorBufferRequirementsBufferSize", unsafe {
+            (api.get_requirements_buffer_size)(req, &mut bytes)
+        })?;
         Ok(TensorInfo {
             name,
             element_type,
@@ -492,6 +549,9 @@ impl CompiledModel {
             layout: ffi::Layout::with_dims(&dims),
         };
         let mut buf = std::ptr::null_mut();
+        // SAFETY: the environment is live, `rt` describes `info.bytes` bytes and outlives
+        // the call (LiteRT copies it), and `buf` is a valid out-pointer. The buffer is
+        // pushed into `self` by the caller, so Drop destroys it.
         let s = unsafe {
             (api.create_managed_tensor_buffer)(
                 self.runtime.inner.env,
@@ -501,10 +561,11 @@ impl CompiledModel {
                 &mut buf,
             )
         };
-        if s != ffi::STATUS_OK || buf.is_null() {
+        check("LiteRtCreateManagedTensorBuffer", s)?;
+        if buf.is_null() {
             return Err(InferenceError::Runtime {
                 call: "LiteRtCreateManagedTensorBuffer",
-                status: status_string(&api, s),
+                status: "it returned no buffer".into(),
             });
         }
         Ok(buf)
@@ -532,7 +593,8 @@ impl CompiledModel {
         let len = self.input_info[index].bytes;
         let buf = self.inputs[index];
         let ptr = self.lock(buf, ffi::LOCK_WRITE)?;
-        // SAFETY: the locked host buffer is `len` bytes long and exclusively ours until unlock.
+        // SAFETY: the locked host buffer is `len` bytes long (created with that size) and
+        // exclusively ours until unlock; `&mut self` keeps any other access out.
         let r = fill(unsafe { std::slice::from_raw_parts_mut(ptr as *mut u8, len) });
         self.unlock(buf)?;
         Ok(r)
@@ -547,7 +609,7 @@ impl CompiledModel {
         let len = self.output_info[index].bytes;
         let buf = self.outputs[index];
         let ptr = self.lock(buf, ffi::LOCK_READ)?;
-        // SAFETY: as above, read-only.
+        // SAFETY: as in `write_input`, read-only; the slice does not outlive the lock.
         let r = read(unsafe { std::slice::from_raw_parts(ptr as *const u8, len) });
         self.unlock(buf)?;
         Ok(r)
@@ -556,6 +618,8 @@ impl CompiledModel {
     /// Runs the model on the current inputs.
     pub fn invoke(&mut self) -> Result<(), InferenceError> {
         let api = self.runtime.inner.api;
+        // SAFETY: the compiled model and every buffer are live and owned by `self`; the
+        // buffer arrays' lengths are passed with them; no buffer is locked here.
         let s = unsafe {
             (api.run_compiled_model)(
                 self.compiled,
@@ -566,23 +630,20 @@ impl CompiledModel {
                 self.outputs.as_mut_ptr(),
             )
         };
-        if s != ffi::STATUS_OK {
-            return Err(InferenceError::Runtime {
-                call: "LiteRtRunCompiledModel",
-                status: status_string(&api, s),
-            });
-        }
-        Ok(())
+        check("LiteRtRunCompiledModel", s)
     }
 
     fn lock(&self, buf: ffi::TensorBuffer, mode: i32) -> Result<*mut c_void, InferenceError> {
         let api = self.runtime.inner.api;
         let mut ptr = std::ptr::null_mut();
-        let s = unsafe { (api.lock_tensor_buffer)(buf, &mut ptr, mode) };
-        if s != ffi::STATUS_OK || ptr.is_null() {
+        // SAFETY: `buf` is one of this model's live buffers; `ptr` a valid out-pointer.
+        check("LiteRtLockTensorBuffer", unsafe {
+            (api.lock_tensor_buffer)(buf, &mut ptr, mode)
+        })?;
+        if ptr.is_null() {
             return Err(InferenceError::Runtime {
                 call: "LiteRtLockTensorBuffer",
-                status: status_string(&api, s),
+                status: "it returned no memory".into(),
             });
         }
         Ok(ptr)
@@ -590,14 +651,10 @@ impl CompiledModel {
 
     fn unlock(&self, buf: ffi::TensorBuffer) -> Result<(), InferenceError> {
         let api = self.runtime.inner.api;
-        let s = unsafe { (api.unlock_tensor_buffer)(buf) };
-        if s != ffi::STATUS_OK {
-            return Err(InferenceError::Runtime {
-                call: "LiteRtUnlockTensorBuffer",
-                status: status_string(&api, s),
-            });
-        }
-        Ok(())
+        // SAFETY: `buf` is a live buffer locked by `lock` just before.
+        check("LiteRtUnlockTensorBuffer", unsafe {
+            (api.unlock_tensor_buffer)(buf)
+        })
     }
 }
 
@@ -605,17 +662,23 @@ impl Drop for CompiledModel {
     fn drop(&mut self) {
         let api = self.runtime.inner.api;
         for b in self.inputs.drain(..).chain(self.outputs.drain(..)) {
+            // SAFETY: each buffer was created for this model, is unlocked, and is
+            // destroyed once (drained).
             unsafe { (api.destroy_tensor_buffer)(b) };
         }
         self.release_compiled();
         if !self.model.is_null() {
+            // SAFETY: the model outlives its compiled model (released above) and is
+            // destroyed once, here.
             unsafe { (api.destroy_model)(self.model) };
         }
     }
 }
 
+/// Frees a payload made by `CString::into_raw`; LiteRT calls it when the opaque options die.
 unsafe extern "C" fn free_cstring(p: *mut c_void) {
     if !p.is_null() {
+        // SAFETY: `p` came from `CString::into_raw` in `compile` and is freed once.
         drop(unsafe { CString::from_raw(p as *mut std::ffi::c_char) });
     }
 }

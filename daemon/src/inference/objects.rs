@@ -1,14 +1,49 @@
-//! SSD MobileNet v1 (quantised, with the TFLite_Detection_PostProcess op built in):
-//! preprocessing, the model, and reading its post-processed outputs.
+//! The object detector: one compiled model of a known output family (see `ObjectFamily`),
+//! its preprocessing, and the decode into proctoring objects. It can run on the whole
+//! frame or on a region of it (the hands-and-desk pass); boxes always come back
+//! normalised to the whole frame.
 
 use std::path::Path;
 
+use serde::{Deserialize, Serialize};
+
 use super::error::InferenceError;
-use super::labels::LabelMap;
-use super::model::{CompileOptions, CompiledModel, ElementType};
-use super::preprocess::{FitMode, Placement, Preprocessor};
+use super::labels::{LabelIds, LabelMap};
+use super::model::{CompileOptions, CompiledModel};
+use super::nms::class_aware_nms;
+use super::preprocess::{FitMode, PixelRange, Placement, Preprocessor};
 use super::runtime::Runtime;
+use super::ssd::SsdOutputs;
+use super::yolo::YoloOutput;
 use crate::detections::{BBox, DetectedObject, ObjectClass};
+
+/// How an object model's output is decoded; named per model in the manifest (`family`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObjectFamily {
+    /// Four float outputs of TFLite_Detection_PostProcess (SSD MobileNet): boxes,
+    /// classes, scores, count; the model does its own NMS. Stretched input, COCO-90 ids.
+    SsdPostprocess,
+    /// One `[1, 4+C, N]` or `[1, N, 4+C]` tensor (Ultralytics YOLOv8/YOLO11): host-side
+    /// decode and class-aware NMS. Letterboxed input in 0..1, COCO-80 ids.
+    Yolo,
+}
+
+impl ObjectFamily {
+    pub fn label_ids(self) -> LabelIds {
+        match self {
+            ObjectFamily::SsdPostprocess => LabelIds::AfterHeader,
+            ObjectFamily::Yolo => LabelIds::NamedOnly,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObjectFamily::SsdPostprocess => "ssd_postprocess",
+            ObjectFamily::Yolo => "yolo",
+        }
+    }
+}
 
 /// Per-class minimum scores.
 #[derive(Clone, Copy, Debug)]
@@ -20,7 +55,7 @@ pub struct ClassThresholds {
 }
 
 impl ClassThresholds {
-    fn of(&self, class: ObjectClass) -> f32 {
+    pub fn of(&self, class: ObjectClass) -> f32 {
         match class {
             ObjectClass::Phone => self.phone,
             ObjectClass::Notes => self.notes,
@@ -28,70 +63,145 @@ impl ClassThresholds {
             ObjectClass::Person => self.person,
         }
     }
+
+    /// The lowest of the thresholds: nothing below it can be kept.
+    pub fn lowest(&self) -> f32 {
+        self.phone.min(self.notes).min(self.device).min(self.person)
+    }
 }
 
-/// Output order of TFLite_Detection_PostProcess.
-const BOXES: usize = 0;
-const CLASSES: usize = 1;
-const SCORES: usize = 2;
-const COUNT: usize = 3;
-/// Floats per box (ymin, xmin, ymax, xmax).
-const BOX_VALUES: usize = 4;
+/// A rectangle of the frame in pixels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PixelRect {
+    pub x: u32,
+    pub y: u32,
+    pub w: u32,
+    pub h: u32,
+}
+
+impl PixelRect {
+    /// The rectangle as a box normalised to a `frame_w`×`frame_h` frame.
+    pub fn normalised(&self, frame_w: u32, frame_h: u32) -> BBox {
+        BBox {
+            x0: self.x as f32 / frame_w as f32,
+            y0: self.y as f32 / frame_h as f32,
+            x1: (self.x + self.w) as f32 / frame_w as f32,
+            y1: (self.y + self.h) as f32 / frame_h as f32,
+        }
+    }
+}
+
+/// At most this many objects per pass (Ultralytics' default max_det is 300; a kiosk
+/// frame holds a handful).
+const MAX_OBJECTS: usize = 50;
+
+enum Decoder {
+    Ssd(SsdOutputs),
+    Yolo {
+        output: YoloOutput,
+        best: Vec<(f32, u16)>,
+        nms_iou: f32,
+    },
+}
 
 pub struct ObjectDetector {
     model: CompiledModel,
+    family: ObjectFamily,
     pre: Preprocessor,
     labels: LabelMap,
     thresholds: ClassThresholds,
-    boxes: Vec<f32>,
-    classes: Vec<f32>,
-    scores: Vec<f32>,
+    decoder: Decoder,
+    /// The region being detected, copied out of the frame (reused between frames).
+    crop: Vec<u8>,
 }
 
 impl ObjectDetector {
+    /// Loads an object model of `family`; `nms_iou` is the overlap above which same-label
+    /// boxes are merged by the host-side NMS (YOLO; SSD does its own).
     pub fn load(
         runtime: &Runtime,
         path: &Path,
+        family: ObjectFamily,
         labels: LabelMap,
         opts: CompileOptions,
         thresholds: ClassThresholds,
+        nms_iou: f32,
     ) -> Result<Self, InferenceError> {
         let model = CompiledModel::load(runtime, path, opts)?;
         let unexpected = |reason: String| InferenceError::UnexpectedModel {
             path: path.to_owned(),
-            reason,
+            reason: format!(
+                "{reason} (the manifest says its family is {})",
+                family.as_str()
+            ),
         };
         let input = model
             .inputs()
             .first()
             .ok_or_else(|| unexpected("no input".into()))?;
-        let pre = Preprocessor::new(input, FitMode::Stretch).map_err(unexpected)?;
-        if model.outputs().len() != 4
-            || model
-                .outputs()
-                .iter()
-                .any(|o| o.element_type != ElementType::Float32)
-        {
-            return Err(unexpected("expected the 4 float outputs of TFLite_Detection_PostProcess (boxes, classes, scores, count)".into()));
-        }
-        let capacity = model.outputs()[SCORES].element_count();
+        let (pre, decoder) = match family {
+            ObjectFamily::SsdPostprocess => (
+                Preprocessor::new(input, FitMode::Stretch).map_err(unexpected)?,
+                Decoder::Ssd(SsdOutputs::for_model(&model).map_err(unexpected)?),
+            ),
+            ObjectFamily::Yolo => {
+                let [output] = model.outputs() else {
+                    return Err(unexpected(format!(
+                        "a YOLO model has one output, this one has {}",
+                        model.outputs().len()
+                    )));
+                };
+                let output = YoloOutput::from_tensor(output, labels.len()).map_err(unexpected)?;
+                if output.bytes() > model.outputs()[0].bytes {
+                    return Err(unexpected(
+                        "its output buffer is smaller than its shape".into(),
+                    ));
+                }
+                // Ultralytics trains and exports on letterboxed 0..1 input padded with 114.
+                let pre =
+                    Preprocessor::with_range(input, FitMode::Letterbox, PixelRange::ZeroToOne, 114)
+                        .map_err(unexpected)?;
+                (
+                    pre,
+                    Decoder::Yolo {
+                        output,
+                        best: Vec::new(),
+                        nms_iou,
+                    },
+                )
+            }
+        };
         Ok(ObjectDetector {
             model,
+            family,
             pre,
             labels,
             thresholds,
-            boxes: vec![0.0; capacity * BOX_VALUES],
-            classes: vec![0.0; capacity],
-            scores: vec![0.0; capacity],
+            decoder,
+            crop: Vec::new(),
         })
+    }
+
+    /// Loads the label file of a model of `family`.
+    pub fn load_labels(path: &Path, family: ObjectFamily) -> std::io::Result<LabelMap> {
+        LabelMap::load(path, family.label_ids())
     }
 
     pub fn model(&self) -> &CompiledModel {
         &self.model
     }
 
+    pub fn family(&self) -> ObjectFamily {
+        self.family
+    }
+
     pub fn labels(&self) -> &LabelMap {
         &self.labels
+    }
+
+    /// Input width and height of the model in pixels.
+    pub fn input_size(&self) -> (usize, usize) {
+        self.pre.input_size()
     }
 
     pub fn preprocess(&mut self, rgb: &[u8], w: u32, h: u32) -> Result<Placement, InferenceError> {
@@ -103,7 +213,7 @@ impl ObjectDetector {
         self.model.invoke()
     }
 
-    /// Detects proctoring-relevant objects; boxes normalised to the frame.
+    /// Detects proctoring-relevant objects on the whole frame; boxes normalised to it.
     pub fn detect(
         &mut self,
         rgb: &[u8],
@@ -111,47 +221,106 @@ impl ObjectDetector {
         h: u32,
         out: &mut Vec<DetectedObject>,
     ) -> Result<(), InferenceError> {
+        out.clear();
         let placement = self.preprocess(rgb, w, h)?;
         self.invoke()?;
-        let count = self
-            .model
-            .read_output(COUNT, |b| f32::from_ne_bytes([b[0], b[1], b[2], b[3]]))?;
-        // The count comes from the model; never read past what the buffers hold.
-        let n = (count.max(0.0) as usize)
-            .min(self.scores.len())
-            .min(self.boxes.len() / BOX_VALUES);
-        let (boxes, classes, scores) = (&mut self.boxes, &mut self.classes, &mut self.scores);
-        self.model
-            .read_output(BOXES, |b| read_floats(b, &mut boxes[..n * BOX_VALUES]))?;
-        self.model
-            .read_output(CLASSES, |b| read_floats(b, &mut classes[..n]))?;
-        self.model
-            .read_output(SCORES, |b| read_floats(b, &mut scores[..n]))?;
+        self.decode(&placement, out)
+    }
+
+    /// Detects objects inside `region` of the frame only (the model sees the region at
+    /// its own input resolution); boxes are normalised to the whole frame.
+    pub fn detect_region(
+        &mut self,
+        rgb: &[u8],
+        w: u32,
+        h: u32,
+        region: PixelRect,
+        out: &mut Vec<DetectedObject>,
+    ) -> Result<(), InferenceError> {
         out.clear();
-        for i in 0..n {
-            let score = self.scores[i];
-            let Some((label, class)) = self.labels.lookup(self.classes[i].max(0.0) as usize) else {
-                continue;
+        copy_region(rgb, w, region, &mut self.crop);
+        let crop = std::mem::take(&mut self.crop);
+        let placement = self.preprocess(&crop, region.w, region.h);
+        self.crop = crop;
+        self.invoke_and_decode(placement?, out)?;
+        let zone = region.normalised(w, h);
+        for o in out.iter_mut() {
+            o.bbox = BBox {
+                x0: zone.x0 + o.bbox.x0 * zone.width(),
+                y0: zone.y0 + o.bbox.y0 * zone.height(),
+                x1: zone.x0 + o.bbox.x1 * zone.width(),
+                y1: zone.y0 + o.bbox.y1 * zone.height(),
             };
-            if score < self.thresholds.of(class) {
-                continue;
-            }
-            let b = &self.boxes[i * BOX_VALUES..][..BOX_VALUES];
-            let (x0, y0) = placement.to_frame(b[1], b[0]);
-            let (x1, y1) = placement.to_frame(b[3], b[2]);
-            out.push(DetectedObject {
-                class,
-                label: label.to_string(),
-                score,
-                bbox: BBox { x0, y0, x1, y1 }.clamped(),
-            });
         }
         Ok(())
     }
+
+    fn invoke_and_decode(
+        &mut self,
+        placement: Placement,
+        out: &mut Vec<DetectedObject>,
+    ) -> Result<(), InferenceError> {
+        self.invoke()?;
+        self.decode(&placement, out)
+    }
+
+    fn decode(
+        &mut self,
+        placement: &Placement,
+        out: &mut Vec<DetectedObject>,
+    ) -> Result<(), InferenceError> {
+        let (labels, thresholds) = (&self.labels, &self.thresholds);
+        match &mut self.decoder {
+            Decoder::Ssd(ssd) => ssd.read(&mut self.model, placement, labels, thresholds, out),
+            Decoder::Yolo {
+                output,
+                best,
+                nms_iou,
+            } => {
+                let mut candidates = Vec::new();
+                self.model.read_output(0, |raw| {
+                    output.decode(raw, placement, labels, thresholds, best, &mut candidates)
+                })?;
+                *out = class_aware_nms(candidates, *nms_iou, MAX_OBJECTS);
+                Ok(())
+            }
+        }
+    }
 }
 
-fn read_floats(bytes: &[u8], dst: &mut [f32]) {
-    for (d, c) in dst.iter_mut().zip(bytes.chunks_exact(4)) {
-        *d = f32::from_ne_bytes([c[0], c[1], c[2], c[3]]);
+/// Copies `region` of a packed RGB24 frame `frame_w` pixels wide into `dst`.
+fn copy_region(rgb: &[u8], frame_w: u32, region: PixelRect, dst: &mut Vec<u8>) {
+    let stride = frame_w as usize * 3;
+    let row_bytes = region.w as usize * 3;
+    dst.clear();
+    dst.reserve(row_bytes * region.h as usize);
+    for y in region.y..region.y + region.h {
+        let start = y as usize * stride + region.x as usize * 3;
+        dst.extend_from_slice(&rgb[start..start + row_bytes]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_region_is_copied_row_by_row() {
+        // 3×2 frame, pixel value = its index.
+        let rgb: Vec<u8> = (0..6).flat_map(|i| [i as u8; 3]).collect();
+        let mut dst = Vec::new();
+        copy_region(
+            &rgb,
+            3,
+            PixelRect {
+                x: 1,
+                y: 0,
+                w: 2,
+                h: 2,
+            },
+            &mut dst,
+        );
+        let pixels: Vec<u8> = dst.chunks(3).map(|p| p[0]).collect();
+        assert_eq!(pixels, vec![1, 2, 4, 5]);
     }
 }

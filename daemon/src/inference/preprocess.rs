@@ -10,10 +10,29 @@ use super::model::{ElementType, TensorInfo};
 /// How the frame is fitted into the square model input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FitMode {
-    /// Keep the aspect ratio and pad (BlazeFace: faces must not be squashed).
+    /// Keep the aspect ratio and pad (BlazeFace: faces must not be squashed; YOLO was
+    /// trained letterboxed).
     Letterbox,
     /// Stretch to fill (SSD MobileNet was trained this way).
     Stretch,
+}
+
+/// The real values the model expects for pixel values 0..=255.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PixelRange {
+    /// (pixel − 127.5) / 127.5: BlazeFace, SSD MobileNet.
+    MinusOneToOne,
+    /// pixel / 255: Ultralytics YOLO exports.
+    ZeroToOne,
+}
+
+impl PixelRange {
+    fn real(self, p: u8) -> f32 {
+        match self {
+            PixelRange::MinusOneToOne => (p as f32 - 127.5) / 127.5,
+            PixelRange::ZeroToOne => p as f32 / 255.0,
+        }
+    }
 }
 
 /// Where the frame landed inside the model input, to map boxes back to the frame.
@@ -140,14 +159,22 @@ pub struct Preprocessor {
     content: (usize, usize, usize, usize),
 }
 
-/// The models take pixels normalised to [-1, 1]: real = (pixel − 127.5) / 127.5.
-fn pixel_to_real(p: u8) -> f32 {
-    (p as f32 - 127.5) / 127.5
-}
-
 impl Preprocessor {
-    /// Builds a preprocessor for an NHWC RGB input tensor.
+    /// Builds a preprocessor for an NHWC RGB input tensor that takes pixels in [-1, 1],
+    /// padding with black.
     pub fn new(input: &TensorInfo, mode: FitMode) -> Result<Preprocessor, String> {
+        Preprocessor::with_range(input, mode, PixelRange::MinusOneToOne, 0)
+    }
+
+    /// As `new`, for a model trained on `range` with padding of grey level `pad_pixel`
+    /// (Ultralytics letterboxes with 114).
+    pub fn with_range(
+        input: &TensorInfo,
+        mode: FitMode,
+        range: PixelRange,
+        pad_pixel: u8,
+    ) -> Result<Preprocessor, String> {
+        let pixel_to_real = |p: u8| range.real(p);
         let d = &input.dims;
         if d.len() != 4 || d[0] != 1 || d[3] != 3 {
             return Err(format!("input shape {d:?} is not [1, H, W, 3]"));
@@ -204,9 +231,10 @@ impl Preprocessor {
             },
             content: (0, 0, dst_w, dst_h),
         };
+        let pad = pad_pixel as usize;
         pre.pad_value = match &pre.table {
-            ValueTable::Bytes(t) => [t[0], 0, 0, 0],
-            ValueTable::Floats(t) => t[0].to_ne_bytes(),
+            ValueTable::Bytes(t) => [t[pad], 0, 0, 0],
+            ValueTable::Floats(t) => t[pad].to_ne_bytes(),
         };
         Ok(pre)
     }

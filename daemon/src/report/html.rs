@@ -272,14 +272,15 @@ fn write_models(out: &mut String, r: &Report) -> std::fmt::Result {
     }
     writeln!(
         out,
-        "<table><thead><tr><th>Name</th><th>File</th><th>SHA-256</th></tr></thead><tbody>"
+        "<table><thead><tr><th>Name</th><th>File</th><th>Licence</th><th>SHA-256</th></tr></thead><tbody>"
     )?;
     for m in &r.models {
         writeln!(
             out,
-            "<tr><td>{}</td><td>{}</td><td><code title=\"{}\">{}</code></td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td><code title=\"{}\">{}</code></td></tr>",
             text(&m.name),
             text(&m.file),
+            text(&m.licence),
             attr(&m.sha256),
             text(&m.sha256)
         )?;

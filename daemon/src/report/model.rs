@@ -20,6 +20,20 @@ pub struct ModelUsed {
     pub name: String,
     pub file: String,
     pub sha256: String,
+    /// SPDX id of the model's licence, from the manifest.
+    #[serde(default)]
+    pub licence: String,
+}
+
+impl From<&crate::models::VerifiedModel> for ModelUsed {
+    fn from(m: &crate::models::VerifiedModel) -> Self {
+        ModelUsed {
+            name: m.name.clone(),
+            file: m.file.clone(),
+            sha256: m.sha256.clone(),
+            licence: m.licence.clone(),
+        }
+    }
 }
 
 /// The thresholds in force: rules always, detector thresholds when the caller has them.

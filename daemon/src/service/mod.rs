@@ -243,15 +243,7 @@ pub fn run(config_path: &Path) -> anyhow::Result<()> {
         "Models run on the {}.",
         detector.ran_on().as_str().to_uppercase()
     );
-    let models: Vec<ModelUsed> = detector
-        .models()
-        .iter()
-        .map(|m| ModelUsed {
-            name: m.name.clone(),
-            file: m.file.clone(),
-            sha256: m.sha256.clone(),
-        })
-        .collect();
+    let models: Vec<ModelUsed> = detector.models().iter().map(ModelUsed::from).collect();
     let accelerator = detector.ran_on().as_str();
     let store_dir = cfg.kiosk.state_dir.join("store");
     let store = Store::open(&store_dir)

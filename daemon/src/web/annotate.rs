@@ -2,7 +2,8 @@
 //! proctor sees the boxes exactly on the pixels they were computed from.
 //!
 //! Colours: faces green; phones red; notes and other devices orange; people a muted
-//! blue (the candidate is always a person, so those boxes are context, not alarms).
+//! blue (the candidate is always a person, so those boxes are context, not alarms); the
+//! zone of the hands-and-desk object pass, when it runs, a thin white frame.
 
 use image::ExtendedColorType;
 use image::codecs::jpeg::JpegEncoder;
@@ -20,6 +21,7 @@ pub const AWAY_FACE_COLOUR: Rgb = Rgb(255, 200, 0);
 pub const PHONE_COLOUR: Rgb = Rgb(235, 45, 45);
 pub const NOTES_OR_DEVICE_COLOUR: Rgb = Rgb(255, 145, 0);
 pub const PERSON_COLOUR: Rgb = Rgb(110, 150, 230);
+pub const HANDS_ZONE_COLOUR: Rgb = Rgb(235, 235, 235);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Rgb(pub u8, pub u8, pub u8);
@@ -56,8 +58,18 @@ pub fn draw_detections(canvas: &mut Canvas, detections: &Detections) {
     let objects = detections.objects.as_deref().unwrap_or_default();
     let (people, things): (Vec<_>, Vec<_>) =
         objects.iter().partition(|o| o.class == ObjectClass::Person);
-    // Drawn from least to most important, so that what matters is never hidden: people
-    // (context), then faces, then phones, notes and devices on top.
+    // Drawn from least to most important, so that what matters is never hidden: the
+    // hands-and-desk zone and people (context), then faces, then phones, notes and
+    // devices on top.
+    if let Some(zone) = detections.hands_zone {
+        canvas.labelled_box(
+            zone,
+            HANDS_ZONE_COLOUR,
+            style.thin,
+            "HANDS AND DESK PASS",
+            style.text_scale,
+        );
+    }
     for person in people {
         let label = format!("{} {:.0}%", person.label, person.score * 100.0);
         canvas.labelled_box(

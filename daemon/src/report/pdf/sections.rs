@@ -288,7 +288,7 @@ fn draw_models(canvas: &mut Canvas, r: &Report) {
             Row::new(vec![
                 Cell {
                     text: m.name.clone(),
-                    note: Some(m.file.clone()),
+                    note: Some(format!("{}, licence {}", m.file, m.licence)),
                     ..Cell::default()
                 },
                 // The whole hash: a shortened one cannot be checked.
