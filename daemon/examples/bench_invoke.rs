@@ -16,8 +16,7 @@ use proctord::capture::{
 use proctord::config::{Accelerator, Config, GpuFallback};
 use proctord::frame::Frame;
 use proctord::inference::face::FaceDetector;
-use proctord::inference::labels::LabelMap;
-use proctord::inference::objects::{ClassThresholds, ObjectDetector};
+use proctord::inference::objects::{ClassThresholds, ObjectDetector, ObjectFamily};
 use proctord::inference::{CompileOptions, Runtime};
 
 struct Args {
@@ -122,7 +121,8 @@ fn main() -> anyhow::Result<()> {
         d.face_score,
         d.face_nms_iou,
     )?;
-    let labels = LabelMap::load(&cfg.models.dir.join("coco_labelmap.txt"))?;
+    let family = ObjectFamily::SsdPostprocess;
+    let labels = ObjectDetector::load_labels(&cfg.models.dir.join("coco_labelmap.txt"), family)?;
     let thresholds = ClassThresholds {
         phone: d.phone_score,
         notes: d.notes_score,
@@ -132,9 +132,11 @@ fn main() -> anyhow::Result<()> {
     let mut ssd = ObjectDetector::load(
         &runtime,
         &cfg.models.dir.join("detect.tflite"),
+        family,
         labels,
         opts,
         thresholds,
+        d.objects_nms_iou,
     )?;
 
     face.preprocess(rgb, w, h)?;
