@@ -4,7 +4,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use tokio::sync::{broadcast, watch};
 use uuid::Uuid;
 
@@ -12,7 +12,7 @@ use crate::config::Config;
 use crate::event::{EventDetails, EventKind, Phase, ProctorEvent};
 use crate::report::{ModelUsed, Report};
 use crate::session::{Session, SessionHealth};
-use crate::store::{Store, StoreError};
+use crate::store::{EndOfSession, MAX_PAYLOAD_BYTES, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ControlError {
@@ -43,7 +43,12 @@ struct Inner {
     /// Closes the events still open in the running session (installed by the pipeline),
     /// so that they end before the session does and the report has their real end.
     close_open_events: Mutex<Option<Arc<dyn Fn() + Send + Sync>>>,
+    /// The daemon's one clock (installed by the pipeline; the system clock until then).
+    clock: Mutex<Option<WallNow>>,
 }
+
+/// Now, on the daemon's clock (see `clock::WallMap`).
+pub type WallNow = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
 impl Control {
     pub fn new(
@@ -63,6 +68,7 @@ impl Control {
                 events_tx,
                 live_health: Mutex::new(SessionHealth::default()),
                 close_open_events: Mutex::new(None),
+                clock: Mutex::new(None),
             }),
         })
     }
@@ -113,7 +119,10 @@ impl Control {
                 )));
             }
         }
-        let session = self.inner.store.start_session(candidate, exam_id, notes)?;
+        let session = self
+            .inner
+            .store
+            .start_session_at(candidate, exam_id, notes, self.now())?;
         *self
             .inner
             .live_health
@@ -128,6 +137,21 @@ impl Control {
         Ok(session)
     }
 
+    /// Installs the daemon's clock: sessions and logged events are stamped with it.
+    pub fn set_clock(&self, now: WallNow) {
+        *self.inner.clock.lock().unwrap_or_else(|p| p.into_inner()) = Some(now);
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        let clock = self
+            .inner
+            .clock
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        clock.map_or_else(Utc::now, |now| now())
+    }
+
     /// Installs the pipeline's way of closing the running session's open events.
     pub fn set_close_open_events(&self, close: Arc<dyn Fn() + Send + Sync>) {
         *self
@@ -137,10 +161,13 @@ impl Control {
             .unwrap_or_else(|p| p.into_inner()) = Some(close);
     }
 
-    /// Ends the session, stores its health, queues its report for MQTT and returns it.
+    /// Ends the session and returns its final report. The end, the report record and
+    /// the report's outbox item are one write (see `Store::end_session_with`): a crash
+    /// cannot leave the session ended without its report, and a report too large for the
+    /// outbox is published as a summary that refers to the stored one instead of failing.
     pub fn end_session(&self, id: Uuid) -> Result<Report, ControlError> {
         let is_active = self.active().is_some_and(|s| s.id == id);
-        if is_active {
+        let health = if is_active {
             let close = self
                 .inner
                 .close_open_events
@@ -157,17 +184,28 @@ impl Control {
                 .unwrap_or_else(|p| p.into_inner())
                 .clone();
             self.inner.store.put_session_health(id, &health)?;
-        }
-        let session = self.inner.store.end_session(id).map_err(|e| match e {
-            StoreError::SessionNotFound(id) => ControlError::NoSuchSession(id),
-            other => other.into(),
-        })?;
+            health
+        } else {
+            self.inner.store.session_health(id)?
+        };
+        let mut report = None;
+        let (session, _) = self
+            .inner
+            .store
+            .end_session_with(id, self.now(), |ended, events| {
+                let built = self.build_report(ended, events, &health);
+                let end = end_of_session(&built);
+                report = Some(built);
+                end
+            })
+            .map_err(|e| match e {
+                StoreError::SessionNotFound(id) => ControlError::NoSuchSession(id),
+                other => other.into(),
+            })?;
         if is_active {
             self.inner.active_tx.send_replace(None);
         }
-        let report = self.report_for(&session)?;
-        let json = serde_json::to_vec(&report).expect("a report always serialises");
-        self.inner.store.outbox().enqueue("reports", &json)?;
+        let report = report.expect("the report is built when the session ends");
         log::info!(
             "Session {} ended: integrity score {:.1}, {} event(s).",
             session.id,
@@ -198,16 +236,26 @@ impl Control {
         } else {
             self.inner.store.session_health(session.id)?
         };
+        Ok(self.build_report(session, &events, &health))
+    }
+
+    fn build_report(
+        &self,
+        session: &Session,
+        events: &[ProctorEvent],
+        health: &SessionHealth,
+    ) -> Report {
         let cfg = &self.inner.config;
-        Ok(Report::build(
+        Report::build_at(
             session,
-            &events,
-            &health,
+            events,
+            health,
             self.inner.models.clone(),
             &cfg.rules,
             &cfg.scoring,
+            self.now(),
         )
-        .with_detection_thresholds(&cfg.detection))
+        .with_detection_thresholds(&cfg.detection)
     }
 
     /// Stores an event (flushed and queued for MQTT before this returns) and shows it
@@ -245,7 +293,7 @@ impl Control {
             }
             None => self.active().map(|s| s.id),
         };
-        let now = Utc::now();
+        let now = self.now();
         let started_at_s = self
             .active()
             .filter(|s| Some(s.id) == session_id)
@@ -279,5 +327,30 @@ impl Control {
             .live_health
             .lock()
             .unwrap_or_else(|p| p.into_inner()) = health;
+    }
+}
+
+/// The report as stored and as published: the report itself, or, when it is larger than
+/// the outbox takes, a summary without the event list that says where the full one is.
+fn end_of_session(report: &Report) -> EndOfSession {
+    let full = serde_json::to_vec(report).expect("a report always serialises");
+    let published = if full.len() <= MAX_PAYLOAD_BYTES {
+        full.clone()
+    } else {
+        log::warn!(
+            "The report of session {} is {} bytes, over the {MAX_PAYLOAD_BYTES}-byte limit of a message; a summary is published and the full report stays on the kiosk.",
+            report.session_id,
+            full.len()
+        );
+        let mut summary = serde_json::to_value(report).expect("a report always serialises");
+        summary["events"] = serde_json::Value::Array(Vec::new());
+        summary["events_omitted"] = report.events.len().into();
+        summary["full_report"] =
+            format!("GET /api/reports/{} on the kiosk", report.session_id).into();
+        serde_json::to_vec(&summary).expect("a summary always serialises")
+    };
+    EndOfSession {
+        report: Some(full),
+        published: Some(published),
     }
 }

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::ReportError;
 use super::events::{ReportEvent, pair_events};
+use super::evidence::Evidence;
 use super::score::{DeductionLine, focus_lost_count, score};
 use crate::config::{DetectionConfig, RulesConfig, ScoringConfig};
 use crate::event::ProctorEvent;
@@ -54,6 +55,9 @@ pub struct Report {
     /// The deduction table the score was computed with.
     pub scoring: ScoringConfig,
     pub health: SessionHealth,
+    /// How much of the session analysed frames cover, and the gaps (kiosk faults).
+    #[serde(default)]
+    pub evidence: Evidence,
 }
 
 impl Report {
@@ -68,12 +72,25 @@ impl Report {
         rules: &RulesConfig,
         scoring: &ScoringConfig,
     ) -> Report {
-        let ended_at = session
-            .ended_at
-            .unwrap_or_else(Utc::now)
-            .max(session.started_at);
+        Report::build_at(session, events, health, models, rules, scoring, Utc::now())
+    }
+
+    /// As [`Report::build`], with `now` (on the session's clock) as the end of a session
+    /// still running.
+    pub fn build_at(
+        session: &Session,
+        events: &[ProctorEvent],
+        health: &SessionHealth,
+        models: Vec<ModelUsed>,
+        rules: &RulesConfig,
+        scoring: &ScoringConfig,
+        now: DateTime<Utc>,
+    ) -> Report {
+        let ended_at = session.ended_at.unwrap_or(now).max(session.started_at);
         let events = pair_events(events, session.started_at, ended_at);
         let score = score(&events, scoring);
+        let duration_s = (ended_at - session.started_at).num_milliseconds() as f64 / 1000.0;
+        let evidence = Evidence::of(&events, duration_s);
         Report {
             candidate: session.candidate.clone(),
             exam_id: session.exam_id.clone(),
@@ -81,7 +98,7 @@ impl Report {
             started_at: session.started_at,
             ended_at,
             in_progress: session.ended_at.is_none(),
-            duration_s: (ended_at - session.started_at).num_milliseconds() as f64 / 1000.0,
+            duration_s,
             focus_lost_count: focus_lost_count(&events),
             events,
             deductions: score.lines,
@@ -94,6 +111,7 @@ impl Report {
             },
             scoring: scoring.clone(),
             health: health.clone(),
+            evidence,
         }
     }
 

@@ -11,6 +11,8 @@
 
 mod analysis_loop;
 mod capture_loop;
+mod evidence;
+pub mod recovery;
 
 pub use capture_loop::SourceOpener;
 pub mod health;
@@ -20,15 +22,16 @@ pub mod slot;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Condvar, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
+use crate::clock::{ClockStep, Clocks, RealClocks, WallMap};
 use crate::config::Config;
 use crate::control::Control;
-use crate::event::ProctorEvent;
+use crate::event::{EventDetails, EventKind, Phase, ProctorEvent, RuleEvent};
 use crate::inference::Detector;
 use crate::live::LiveView;
 use crate::pipeline::Analysis;
@@ -45,9 +48,17 @@ pub struct Shared {
     pub slot: FrameSlot,
     pub health: Health,
     pub live: Option<LiveView>,
-    /// Stream time 0 of the whole daemon (see `capture_loop`).
-    pub started: Instant,
-    pub started_wall: DateTime<Utc>,
+    /// Every reading of time goes through here (simulated in tests).
+    pub clocks: Arc<dyn Clocks>,
+    /// The monotonic reading at stream time 0 of the whole daemon (see `capture_loop`).
+    origin: Duration,
+    /// Stream time on the calendar: the daemon's one clock (see `clock::WallMap`).
+    wall: Mutex<WallMap>,
+    /// Wall-clock steps seen during the active session.
+    clock_steps: Mutex<Vec<ClockStep>>,
+    /// The active session's `daemon_down` gap left by the previous run, ended at the
+    /// first analysed frame (see `recovery`).
+    down_since: Mutex<Option<ProctorEvent>>,
     shutdown: AtomicBool,
     shutdown_wake: (Mutex<()>, Condvar),
     ready_sent: AtomicBool,
@@ -69,8 +80,12 @@ impl Shared {
         self.shutdown_wake.1.notify_all();
     }
 
-    /// Sleeps, waking early on shutdown.
+    /// Sleeps, waking early on shutdown. On simulated clocks, only advances them.
     pub fn sleep_unless_shutdown(&self, d: Duration) {
+        if self.clocks.is_simulated() {
+            self.clocks.sleep(d);
+            return;
+        }
         let guard = self
             .shutdown_wake
             .0
@@ -82,8 +97,110 @@ impl Shared {
             .wait_timeout_while(guard, d, |_| !self.is_shutting_down());
     }
 
+    /// Time since the daemon started, on the monotonic clock: what frames and events
+    /// are stamped with.
+    pub fn stream_now(&self) -> Duration {
+        self.clocks.monotonic().saturating_sub(self.origin)
+    }
+
+    /// A stream time on the calendar.
+    pub fn wall_at(&self, stream: Duration) -> DateTime<Utc> {
+        self.wall
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .at(stream)
+    }
+
+    /// Now, on the daemon's one clock.
+    pub fn wall_now(&self) -> DateTime<Utc> {
+        self.wall_at(self.stream_now())
+    }
+
+    /// Places a rule event (in stream time) on the daemon's clock.
+    pub fn event_from_rule(&self, ev: &RuleEvent, session: Option<uuid::Uuid>) -> ProctorEvent {
+        let wall = self.wall.lock().unwrap_or_else(|p| p.into_inner());
+        ProctorEvent::from_rule(ev, session, wall.at(Duration::ZERO))
+    }
+
+    /// Feeds a frame's two clock readings to the mapping; a wall-clock step during a
+    /// session is logged and kept for the session's health.
+    pub fn observe_clocks(&self, frame: &crate::frame::Frame, in_session: bool) {
+        let step = self.wall.lock().unwrap_or_else(|p| p.into_inner()).observe(
+            frame.pts,
+            frame.wall_time,
+            !in_session,
+        );
+        if let Some(step) = step {
+            self.health.clock_steps.fetch_add(1, Relaxed);
+            if in_session {
+                log::warn!(
+                    "The system clock jumped by {:+.1} s; the session keeps its own clock (times stay consistent), and its health notes the jump.",
+                    step.step_s
+                );
+                self.clock_steps
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push(step);
+            } else {
+                log::warn!(
+                    "The system clock jumped by {:+.1} s; proctord follows it (no session is running).",
+                    step.step_s
+                );
+            }
+        }
+    }
+
+    /// How far the daemon's clock is ahead of the system clock now.
+    pub fn clock_ahead(&self) -> chrono::Duration {
+        let stream = self.stream_now();
+        let wall = self.clocks.realtime();
+        self.wall
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .ahead_of(stream, wall)
+    }
+
+    /// Recovery found the active session running when the previous run stopped: go on
+    /// on its clock, and end its `daemon_down` gap at the first analysed frame.
+    pub fn resume(&self, recovery: &recovery::Recovery) {
+        self.wall
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .shift(recovery.clock_ahead);
+        *self.down_since.lock().unwrap_or_else(|p| p.into_inner()) = recovery.down_since.clone();
+    }
+
+    /// The active session's health, with the clock steps seen during it.
+    pub fn session_health(&self) -> crate::session::SessionHealth {
+        let mut health = self.health.session_health();
+        health.clock_steps = self
+            .clock_steps
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        health
+    }
+
+    fn begin_session(&self) {
+        self.health.begin_session();
+        self.clock_steps
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+    }
+
+    /// The `daemon_down` gap, once: taken by the analysis thread at its first frame.
+    fn take_down_since(&self, session: Option<uuid::Uuid>) -> Option<ProctorEvent> {
+        let mut down = self.down_since.lock().unwrap_or_else(|p| p.into_inner());
+        if down.as_ref().is_some_and(|d| d.session_id == session) {
+            down.take()
+        } else {
+            None
+        }
+    }
+
     fn now_ms(&self) -> u64 {
-        self.started.elapsed().as_millis() as u64
+        self.stream_now().as_millis() as u64
     }
 
     pub fn capture_heartbeat(&self) {
@@ -163,13 +280,27 @@ impl Shared {
 
 impl Shared {
     pub fn new(control: Control, live: Option<LiveView>) -> Arc<Shared> {
+        Shared::with_clocks(control, live, Arc::new(RealClocks::new()))
+    }
+
+    /// A pipeline on the given clocks (tests: `clock::SimulatedClocks`).
+    pub fn with_clocks(
+        control: Control,
+        live: Option<LiveView>,
+        clocks: Arc<dyn Clocks>,
+    ) -> Arc<Shared> {
+        let origin = clocks.monotonic();
+        let wall = WallMap::new(Duration::ZERO, clocks.realtime());
         Arc::new(Shared {
             control,
             slot: FrameSlot::default(),
             health: Health::default(),
             live,
-            started: Instant::now(),
-            started_wall: Utc::now(),
+            clocks,
+            origin,
+            wall: Mutex::new(wall),
+            clock_steps: Mutex::new(Vec::new()),
+            down_since: Mutex::new(None),
             shutdown: AtomicBool::new(false),
             shutdown_wake: (Mutex::new(()), Condvar::new()),
             ready_sent: AtomicBool::new(false),
@@ -199,6 +330,8 @@ impl Pipeline {
             shared
                 .control
                 .set_close_open_events(Arc::new(move || s.close_open_events()));
+            let s = shared.clone();
+            shared.control.set_clock(Arc::new(move || s.wall_now()));
         }
         let capture = {
             let s = shared.clone();
@@ -254,11 +387,17 @@ pub fn run(config_path: &Path) -> anyhow::Result<()> {
         .collect();
     let accelerator = detector.ran_on().as_str();
     let store_dir = cfg.kiosk.state_dir.join("store");
-    let store = Store::open(&store_dir)
+    let (store, recovered) = Store::open_or_recover(&store_dir, Utc::now())
         .with_context(|| format!("cannot open the store in {}", store_dir.display()))?;
+    let recovery = recovery::recover(&store, &cfg.kiosk.state_dir)
+        .context("cannot recover from the previous run")?;
     let control = Control::new(store.clone(), cfg.clone(), models)?;
     let live = cfg.web.enabled.then(LiveView::new);
     let shared = Shared::new(control, live.clone());
+    shared.resume(&recovery);
+    if let Some(recovered) = recovered {
+        shared.record(&store_recovered_event(&shared, &recovered.describe()));
+    }
     let capture_cfg = cfg.capture.clone();
     let opener: SourceOpener = Box::new(move || crate::capture::open_source(&capture_cfg));
     let pipeline = Pipeline::start(shared.clone(), Analysis::new(detector, &cfg), opener)?;
@@ -334,7 +473,7 @@ async fn serve(
                 seconds += 1;
                 shared.health.sample_rates();
                 let mqtt = mqtt_status.as_ref().map_or(serde_json::json!({"enabled": false}), |s| serde_json::to_value(&*s.borrow()).unwrap_or_default());
-                let snapshot = shared.health.snapshot(shared.slot.depth(), store.outbox().len(), mqtt, shared.started.elapsed(), accelerator);
+                let snapshot = shared.health.snapshot(shared.slot.depth(), store.outbox().len(), mqtt, shared.stream_now(), accelerator);
                 if let Some(live) = &live { live.publish_health(snapshot.clone()); }
                 let _ = health_tx.send(snapshot);
                 if let Some(interval) = watchdog
@@ -363,6 +502,27 @@ async fn serve(
         );
     }
     Ok(())
+}
+
+/// The kiosk event that says the store was damaged and a fresh one begun.
+fn store_recovered_event(shared: &Shared, what: &str) -> ProctorEvent {
+    let now = shared.wall_now();
+    let at = shared.stream_now().as_secs_f64();
+    ProctorEvent {
+        id: uuid::Uuid::now_v7(),
+        session_id: None,
+        kind: EventKind::StoreRecovered,
+        phase: Phase::End,
+        started_at: now,
+        ended_at: Some(now),
+        duration_s: Some(0.0),
+        started_at_s: at,
+        ended_at_s: Some(at),
+        details: EventDetails {
+            note: Some(what.to_string()),
+            ..EventDetails::default()
+        },
+    }
 }
 
 async fn follow_commands(control: Control, mut commands: tokio::sync::mpsc::Receiver<Command>) {

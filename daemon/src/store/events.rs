@@ -9,28 +9,38 @@ use super::keys::{event_key, owner_prefix};
 use super::outbox::{check_item, enqueue_in};
 use super::{Store, StoreError};
 use crate::event::ProctorEvent;
+use crate::session::Session;
 
 impl Store {
     /// Stores an event under its session (or with the kiosk events when it has none)
-    /// and queues it for publishing, atomically; returns its sequence.
+    /// and queues it for publishing, atomically; returns its sequence. An event for a
+    /// session that has ended is refused ([`StoreError::SessionAlreadyEnded`]): its
+    /// report is final.
     pub fn append_event(&self, event: &ProctorEvent) -> Result<u64, StoreError> {
         let json = serde_json::to_vec(event).expect("a ProctorEvent always serialises");
         check_item("events", &json)?;
+        let _writing = self.lock_session_writes();
         let seq = self.next_seq()?;
         let key = event_key(event.session_id, seq);
+        let dir = self.dir.clone();
         (&self.sessions, &self.events, &self.outbox_tree)
             .transaction(|(sessions, events, outbox)| {
-                if let Some(id) = event.session_id
-                    && sessions.get(id.as_bytes())?.is_none()
-                {
-                    return Err(Abort(StoreError::SessionNotFound(id)));
+                if let Some(id) = event.session_id {
+                    let bytes = sessions
+                        .get(id.as_bytes())?
+                        .ok_or(Abort(StoreError::SessionNotFound(id)))?;
+                    let session: Session = serde_json::from_slice(&bytes)
+                        .map_err(|e| Abort(StoreError::undecodable(&dir, "session", e)))?;
+                    if session.ended_at.is_some() {
+                        return Err(Abort(StoreError::SessionAlreadyEnded(id)));
+                    }
                 }
                 events.insert(&key, json.as_slice())?;
                 enqueue_in(outbox, seq, "events", &json)?;
                 Ok(())
             })
             .map_err(|e| self.transaction_error(e))?;
-        self.flush()?;
+        self.flush_committed("event");
         self.outbox.wake();
         Ok(seq)
     }

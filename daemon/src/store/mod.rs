@@ -17,6 +17,8 @@
 //! | `segments`       | owner (16 bytes) ++ file path bytes   | [`SegmentRecord`] as JSON      |
 //! | `outbox`         | seq (u64)                             | see [`outbox`]                 |
 //! | `session_health` | session id (16 bytes)                 | [`SessionHealth`] as JSON      |
+//! | `reports`        | session id (16 bytes)                 | the final report as JSON       |
+//! | `heartbeat`      | `"last"`                              | see [`heartbeat`]              |
 //!
 //! Sequences come from sled's `generate_id`: monotonic across restarts and crashes,
 //! with gaps. An event and its outbox item share one sequence, so a session's events
@@ -24,13 +26,20 @@
 //!
 //! # Invariants
 //!
-//! - A write that returned `Ok` has been flushed to disk: every public write method
-//!   flushes before returning.
+//! - A write that returned `Ok` has been committed, and flushed to disk before
+//!   returning. If the commit succeeded but the flush failed, the record is live (every
+//!   reader sees it, sled writes it out with its next flush), so the write still returns
+//!   `Ok`: answering "failed" would make the caller retry a record that exists. Such a
+//!   write is logged and counted ([`Store::unflushed_commits`]).
 //! - A record and the outbox item announcing it are written in one transaction: an
 //!   event or a session change is never stored without being queued for the broker,
 //!   nor queued without being stored.
 //! - At most one session is active (`active_session` holds at most one id) and the
 //!   active session has no `ended_at`.
+//! - A session ends in one transaction with its final report: the session record, its
+//!   `reports` record and the two outbox items (`sessions`, `reports`) are written
+//!   together, so a crash can never leave an ended session without its report.
+//! - No event is added to a session that has ended.
 //! - An event or segment that names a session names one that exists.
 //! - The schema version is written when the store is created; a store with a newer
 //!   version than this build understands is refused rather than misread.
@@ -48,17 +57,23 @@
 mod error;
 mod events;
 mod health;
+pub mod heartbeat;
 mod keys;
 pub mod outbox;
+mod recovery;
 mod segments;
 mod sessions;
 
 pub use error::StoreError;
+pub use heartbeat::{Heartbeat, OpenEventEnd};
 pub use outbox::{MAX_PAYLOAD_BYTES, OUTBOX_TOPICS, Outbox, OutboxItem};
-pub use segments::SegmentRecord;
+pub use recovery::RecoveredStore;
+pub use segments::{SegmentRecord, SegmentState};
+pub use sessions::EndOfSession;
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, Mutex};
 
 use sled::transaction::TransactionError;
 
@@ -82,8 +97,13 @@ pub struct Store {
     events: sled::Tree,
     segments: sled::Tree,
     outbox_tree: sled::Tree,
+    reports: sled::Tree,
     outbox: Outbox,
     dir: Arc<PathBuf>,
+    /// Held by whoever appends an event or ends a session, so that a session's final
+    /// report sees every event stored before its end.
+    session_writes: Arc<Mutex<()>>,
+    unflushed_commits: Arc<AtomicU64>,
 }
 
 impl Store {
@@ -102,12 +122,13 @@ impl Store {
         };
         let meta = tree("meta")?;
         check_schema(&db, &meta, &dir)?;
-        let (sessions, active_session, events, segments, outbox_tree) = (
+        let (sessions, active_session, events, segments, outbox_tree, reports) = (
             tree("sessions")?,
             tree("active_session")?,
             tree("events")?,
             tree("segments")?,
             tree("outbox")?,
+            tree("reports")?,
         );
         let dir = Arc::new(dir);
         Ok(Store {
@@ -117,8 +138,11 @@ impl Store {
             events,
             segments,
             outbox_tree,
+            reports,
             db,
             dir,
+            session_writes: Arc::new(Mutex::new(())),
+            unflushed_commits: Arc::new(AtomicU64::new(0)),
         })
     }
 
@@ -132,8 +156,31 @@ impl Store {
         &self.outbox
     }
 
+    /// Writes committed since this store was opened whose flush failed (see the
+    /// invariants): the kiosk's health shows it, an operator checks the disk.
+    pub fn unflushed_commits(&self) -> u64 {
+        self.unflushed_commits.load(Relaxed)
+    }
+
     fn flush(&self) -> Result<(), StoreError> {
         self.db.flush().map(drop).map_err(|e| self.error(e))
+    }
+
+    /// Flushes after a committed transaction: a failure is logged and counted, not
+    /// returned, because the record is already live.
+    fn flush_committed(&self, what: &str) {
+        if let Err(e) = self.flush() {
+            self.unflushed_commits.fetch_add(1, Relaxed);
+            log::error!(
+                "The {what} is stored, but writing it to disk failed: {e}. It stays live and is written with the next flush; check the disk."
+            );
+        }
+    }
+
+    fn lock_session_writes(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.session_writes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
     }
 
     fn next_seq(&self) -> Result<u64, StoreError> {

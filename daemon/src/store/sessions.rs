@@ -1,15 +1,27 @@
-//! Exam sessions: one active at a time; every start and end is queued for `sessions`.
+//! Exam sessions: one active at a time; every start and end is queued for `sessions`,
+//! and an end for `reports` with the session's final report, in the same transaction.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sled::Transactional;
 use sled::transaction::ConflictableTransactionError::Abort;
 use uuid::Uuid;
 
 use super::outbox::{check_item, enqueue_in};
 use super::{Store, StoreError};
+use crate::event::ProctorEvent;
 use crate::session::Session;
 
 const ACTIVE_KEY: &[u8] = b"active";
+
+/// What is stored with a session's end (see [`Store::end_session_with`]).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EndOfSession {
+    /// The final report, kept in the `reports` tree whatever its size.
+    pub report: Option<Vec<u8>>,
+    /// What goes to the `reports` topic: the report, or a summary that refers to the
+    /// stored one when the report is larger than the outbox takes.
+    pub published: Option<Vec<u8>>,
+}
 
 impl Store {
     /// Starts a session now. Fails with [`StoreError::SessionAlreadyActive`] while
@@ -20,12 +32,23 @@ impl Store {
         exam_id: Option<&str>,
         notes: Option<&str>,
     ) -> Result<Session, StoreError> {
+        self.start_session_at(candidate, exam_id, notes, Utc::now())
+    }
+
+    /// Starts a session at `at` (the daemon's one clock, see `clock::WallMap`).
+    pub fn start_session_at(
+        &self,
+        candidate: &str,
+        exam_id: Option<&str>,
+        notes: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<Session, StoreError> {
         let session = Session {
             id: Uuid::now_v7(),
             candidate: candidate.to_owned(),
             exam_id: exam_id.map(str::to_owned),
             notes: notes.map(str::to_owned),
-            started_at: Utc::now(),
+            started_at: at,
             ended_at: None,
         };
         let json = serde_json::to_vec(&session).expect("a Session always serialises");
@@ -45,28 +68,59 @@ impl Store {
                 Ok(())
             })
             .map_err(|e| self.transaction_error(e))?;
-        self.flush()?;
+        self.flush_committed("session start");
         self.outbox.wake();
         Ok(session)
     }
 
-    /// Ends a session now; it stops being the active one.
+    /// Ends a session now without a report (tools and tests; the daemon ends sessions
+    /// through [`Store::end_session_with`]).
     pub fn end_session(&self, id: Uuid) -> Result<Session, StoreError> {
-        let seq = self.next_seq()?;
-        let now = Utc::now();
+        self.end_session_with(id, Utc::now(), |_, _| EndOfSession::default())
+            .map(|(session, _)| session)
+    }
+
+    /// Ends a session at `at` together with what `finish` makes of it (its final report),
+    /// in one transaction: the ended session, the report record and both outbox items
+    /// are stored together or not at all. `finish` sees the ended session and every event
+    /// stored for it; no event can be added between that and the end.
+    pub fn end_session_with(
+        &self,
+        id: Uuid,
+        at: DateTime<Utc>,
+        finish: impl FnOnce(&Session, &[ProctorEvent]) -> EndOfSession,
+    ) -> Result<(Session, EndOfSession), StoreError> {
+        let _writing = self.lock_session_writes();
+        let mut session = self.session(id)?.ok_or(StoreError::SessionNotFound(id))?;
+        if session.ended_at.is_some() {
+            return Err(StoreError::SessionAlreadyEnded(id));
+        }
+        session.ended_at = Some(at.max(session.started_at));
+        let events = self.events_for(id)?;
+        let end = finish(&session, &events);
+        let json = serde_json::to_vec(&session).expect("a Session always serialises");
+        check_item("sessions", &json)?;
+        if let Some(published) = &end.published {
+            check_item("reports", published)?;
+        }
+        let session_seq = self.next_seq()?;
+        let report_seq = self.next_seq()?;
         let dir = self.dir.clone();
-        let ended = (&self.sessions, &self.active_session, &self.outbox_tree)
-            .transaction(|(sessions, active, outbox)| {
+        (
+            &self.sessions,
+            &self.active_session,
+            &self.outbox_tree,
+            &self.reports,
+        )
+            .transaction(|(sessions, active, outbox, reports)| {
                 let bytes = sessions
                     .get(id.as_bytes())?
                     .ok_or(Abort(StoreError::SessionNotFound(id)))?;
-                let mut session: Session = serde_json::from_slice(&bytes)
+                let stored: Session = serde_json::from_slice(&bytes)
                     .map_err(|e| Abort(StoreError::undecodable(&dir, "session", e)))?;
-                if session.ended_at.is_some() {
+                if stored.ended_at.is_some() {
                     return Err(Abort(StoreError::SessionAlreadyEnded(id)));
                 }
-                session.ended_at = Some(now);
-                let json = serde_json::to_vec(&session).expect("a Session always serialises");
                 sessions.insert(id.as_bytes(), json.as_slice())?;
                 if active
                     .get(ACTIVE_KEY)?
@@ -74,13 +128,28 @@ impl Store {
                 {
                     active.remove(ACTIVE_KEY)?;
                 }
-                enqueue_in(outbox, seq, "sessions", &json)?;
-                Ok(session)
+                enqueue_in(outbox, session_seq, "sessions", &json)?;
+                if let Some(report) = &end.report {
+                    reports.insert(id.as_bytes(), report.as_slice())?;
+                }
+                if let Some(published) = &end.published {
+                    enqueue_in(outbox, report_seq, "reports", published)?;
+                }
+                Ok(())
             })
             .map_err(|e| self.transaction_error(e))?;
-        self.flush()?;
+        self.flush_committed("session end");
         self.outbox.wake();
-        Ok(ended)
+        Ok((session, end))
+    }
+
+    /// The final report stored when the session ended, as JSON.
+    pub fn final_report(&self, id: Uuid) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .reports
+            .get(id.as_bytes())
+            .map_err(|e| self.error(e))?
+            .map(|bytes| bytes.to_vec()))
     }
 
     /// The session in progress, if any.
