@@ -1,9 +1,13 @@
 //! A store damaged on disk (a bad sector, a torn write) at start: moved aside, never
 //! deleted, and a fresh store opens, so the kiosk comes back up. Real sled on disk.
 
+#[path = "support/damage.rs"]
+mod damage;
+
 use std::path::Path;
 
 use chrono::Utc;
+use damage::{damage, files_below};
 use proctord::store::{Store, StoreError};
 
 /// A store with a finished session in it, closed again.
@@ -14,42 +18,13 @@ fn store_with_a_session(dir: &Path) {
 }
 
 fn files_under(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut files = Vec::new();
-    for entry in walk(dir) {
-        let rel = entry.strip_prefix(dir).unwrap().display().to_string();
-        files.push((rel, std::fs::read(&entry).unwrap()));
-    }
-    files.sort();
-    files
-}
-
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(walk(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
-}
-
-/// Overwrites the middle of every file of the store with garbage, as a failing card does.
-fn damage(dir: &Path) {
-    for path in walk(dir) {
-        let mut bytes = std::fs::read(&path).unwrap();
-        if bytes.len() < 8 {
-            continue;
-        }
-        let from = bytes.len() / 4;
-        let to = (from + 4096).min(bytes.len());
-        for (i, b) in bytes[from..to].iter_mut().enumerate() {
-            *b = (i as u8).wrapping_mul(31) ^ 0xA5;
-        }
-        std::fs::write(&path, bytes).unwrap();
-    }
+    files_below(dir)
+        .into_iter()
+        .map(|p| {
+            let rel = p.strip_prefix(dir).unwrap().display().to_string();
+            (rel, std::fs::read(&p).unwrap())
+        })
+        .collect()
 }
 
 #[test]
