@@ -27,7 +27,8 @@
 //!
 //! # When files may be deleted
 //!
-//! Only by [`enforce_retention`]: beyond `recording.retention_days` of age, or oldest
+//! Only by [`enforce_retention`]: beyond `recording.retention_days` of age (by the
+//! segment's recorded end, not the file's mtime), or oldest
 //! first beyond `recording.max_total_mib` in total. The most recently written segment is
 //! never deleted. The caller then removes the deleted files' records from the store.
 

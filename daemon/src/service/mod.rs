@@ -56,6 +56,8 @@ pub struct Shared {
     wall: Mutex<WallMap>,
     /// Wall-clock steps seen during the active session.
     clock_steps: Mutex<Vec<ClockStep>>,
+    /// The calendar at stream time 0, never moved by a later step (see `retention_now`).
+    unstepped_epoch: Mutex<DateTime<Utc>>,
     /// The active session's `daemon_down` gap left by the previous run, ended at the
     /// first analysed frame (see `recovery`).
     down_since: Mutex<Option<ProctorEvent>>,
@@ -150,6 +152,16 @@ impl Shared {
         }
     }
 
+    /// Now for retention: the calendar as it read when the daemon started, carried on by
+    /// the monotonic clock, so no wall-clock step during this run ages a recording.
+    pub fn retention_now(&self) -> DateTime<Utc> {
+        *self
+            .unstepped_epoch
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            + chrono::Duration::from_std(self.stream_now()).unwrap_or_default()
+    }
+
     /// How far the daemon's clock is ahead of the system clock now.
     pub fn clock_ahead(&self) -> chrono::Duration {
         let stream = self.stream_now();
@@ -163,10 +175,13 @@ impl Shared {
     /// Recovery found the active session running when the previous run stopped: go on
     /// on its clock, and end its `daemon_down` gap at the first analysed frame.
     pub fn resume(&self, recovery: &recovery::Recovery) {
-        self.wall
+        let mut wall = self.wall.lock().unwrap_or_else(|p| p.into_inner());
+        wall.shift(recovery.clock_ahead);
+        *self
+            .unstepped_epoch
             .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .shift(recovery.clock_ahead);
+            .unwrap_or_else(|p| p.into_inner()) = wall.at(Duration::ZERO);
+        drop(wall);
         *self.down_since.lock().unwrap_or_else(|p| p.into_inner()) = recovery.down_since.clone();
     }
 
@@ -298,6 +313,7 @@ impl Shared {
             live,
             clocks,
             origin,
+            unstepped_epoch: Mutex::new(wall.at(Duration::ZERO)),
             wall: Mutex::new(wall),
             clock_steps: Mutex::new(Vec::new()),
             down_since: Mutex::new(None),
@@ -473,7 +489,9 @@ async fn serve(
                 seconds += 1;
                 shared.health.sample_rates();
                 let mqtt = mqtt_status.as_ref().map_or(serde_json::json!({"enabled": false}), |s| serde_json::to_value(&*s.borrow()).unwrap_or_default());
-                let snapshot = shared.health.snapshot(shared.slot.depth(), store.outbox().len(), mqtt, shared.stream_now(), accelerator);
+                let mut snapshot = shared.health.snapshot(shared.slot.depth(), store.outbox().len(), mqtt, shared.stream_now(), accelerator);
+                // Committed writes whose flush failed: live, but the disk needs a look.
+                snapshot["store_unflushed_commits"] = store.unflushed_commits().into();
                 if let Some(live) = &live { live.publish_health(snapshot.clone()); }
                 let _ = health_tx.send(snapshot);
                 if let Some(interval) = watchdog
@@ -556,7 +574,22 @@ async fn follow_commands(control: Control, mut commands: tokio::sync::mpsc::Rece
 fn apply_retention(shared: &Shared) {
     let cfg = &shared.control.config().recording;
     let dir = recordings_dir(&shared.control.config().kiosk.state_dir);
-    for path in enforce_retention(&dir, cfg.retention_days, cfg.max_total_mib) {
+    let ended_at = match shared.control.store().all_segments() {
+        Ok(segments) => segments
+            .into_iter()
+            .map(|s| {
+                let end = s.started_at
+                    + chrono::Duration::milliseconds((s.duration_s * 1000.0).round() as i64);
+                (s.path, end)
+            })
+            .collect(),
+        Err(e) => {
+            log::warn!("Retention skipped: cannot read the segment records: {e}");
+            return;
+        }
+    };
+    let now = shared.retention_now();
+    for path in enforce_retention(&dir, &ended_at, now, cfg.retention_days, cfg.max_total_mib) {
         log::info!("Retention removed {}.", path.display());
         let session = path
             .parent()

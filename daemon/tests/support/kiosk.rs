@@ -130,6 +130,11 @@ api_token = "{TOKEN}"
     /// Starts the daemon and waits until it analyses frames.
     pub fn start(&mut self) {
         self.spawn();
+        self.wait_analysing();
+    }
+
+    /// Waits until the running daemon analyses frames.
+    pub fn wait_analysing(&self) {
         let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
             if self.frames_analysed() > 0 {
