@@ -9,6 +9,7 @@ pub mod clock;
 pub mod config;
 pub mod control;
 pub mod detections;
+pub mod eval;
 pub mod event;
 pub mod frame;
 pub mod inference;
