@@ -153,30 +153,6 @@ fn trim_float(f: f64) -> String {
         .map_or_else(|| text.to_owned(), |t| format!("{t}.0"))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_read_in_the_largest_sensible_unit() {
-        assert_eq!(duration_text(12.34), "12.3 s");
-        assert_eq!(duration_text(245.0), "4 min 05 s");
-        assert_eq!(duration_text(3725.0), "1 h 02 min");
-    }
-
-    #[test]
-    fn offsets_read_as_clock_positions() {
-        assert_eq!(offset_text(65.9), "01:05");
-        assert_eq!(offset_text(3723.0), "1:02:03");
-    }
-
-    #[test]
-    fn tick_steps_are_round_and_not_too_dense() {
-        assert_eq!(tick_step_s(3600.0, 8), 600.0);
-        assert_eq!(tick_step_s(45.0, 8), 10.0);
-    }
-}
-
 /// "97.5 % analysed; gaps: kiosk software down at 00:14 for 6.2 s, camera lost at ..."
 pub fn evidence_text(evidence: &Evidence) -> String {
     let share = format!(
@@ -223,4 +199,28 @@ pub fn clock_steps_text(steps: &[ClockStep]) -> String {
         "{} (the session's times stay on its own clock)",
         steps.join(", ")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_in_the_largest_sensible_unit() {
+        assert_eq!(duration_text(12.34), "12.3 s");
+        assert_eq!(duration_text(245.0), "4 min 05 s");
+        assert_eq!(duration_text(3725.0), "1 h 02 min");
+    }
+
+    #[test]
+    fn offsets_read_as_clock_positions() {
+        assert_eq!(offset_text(65.9), "01:05");
+        assert_eq!(offset_text(3723.0), "1:02:03");
+    }
+
+    #[test]
+    fn tick_steps_are_round_and_not_too_dense() {
+        assert_eq!(tick_step_s(3600.0, 8), 600.0);
+        assert_eq!(tick_step_s(45.0, 8), 10.0);
+    }
 }

@@ -234,7 +234,7 @@ fn write_deductions(out: &mut String, r: &Report) -> std::fmt::Result {
     )?;
     writeln!(
         out,
-        "</tbody></table><p class=\"note\">Camera loss and recording faults are kiosk faults: listed, never charged to the candidate.</p></section>"
+        "</tbody></table><p class=\"note\">Camera loss, recording faults and the kiosk software being down are kiosk faults: listed, never charged to the candidate.</p></section>"
     )
 }
 

@@ -601,3 +601,79 @@ fn apply_retention(shared: &Shared) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::SimulatedClocks;
+
+    fn shared_on(clocks: Arc<SimulatedClocks>) -> (tempfile::TempDir, Arc<Shared>) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let control = Control::new(store, Config::default(), vec![]).unwrap();
+        (dir, Shared::with_clocks(control, None, clocks))
+    }
+
+    #[test]
+    fn the_watchdog_is_fed_only_while_both_threads_beat_on_the_daemons_clock() {
+        let clocks = Arc::new(SimulatedClocks::new(Utc::now()));
+        let (_dir, shared) = shared_on(clocks.clone());
+        let window = Duration::from_secs(15);
+        shared.capture_heartbeat();
+        shared.analysis_heartbeat();
+        assert!(shared.making_progress(window));
+
+        // Inference hangs: capture goes on beating, analysis does not.
+        for _ in 0..16 {
+            clocks.sleep(Duration::from_secs(1));
+            shared.capture_heartbeat();
+        }
+        assert!(
+            !shared.making_progress(window),
+            "a hung analysis fed the watchdog"
+        );
+
+        shared.analysis_heartbeat();
+        assert!(shared.making_progress(window));
+    }
+
+    #[test]
+    fn a_wall_clock_step_between_sessions_is_followed_and_during_one_is_kept_for_its_health() {
+        let boot = DateTime::parse_from_rfc3339("1970-01-01T00:00:30Z")
+            .unwrap()
+            .to_utc();
+        let clocks = Arc::new(SimulatedClocks::new(boot));
+        let (_dir, shared) = shared_on(clocks.clone());
+        let frame = |clocks: &SimulatedClocks, shared: &Shared| {
+            crate::frame::Frame::new_rgb(
+                0,
+                shared.stream_now(),
+                clocks.realtime(),
+                1,
+                1,
+                Arc::from(vec![0u8; 3]),
+            )
+        };
+        // NTP sets the clock after boot, before any session: the daemon follows.
+        shared.observe_clocks(&frame(&clocks, &shared), false);
+        clocks.sleep(Duration::from_secs(1));
+        clocks.step_wall(chrono::Duration::days(20_000));
+        shared.observe_clocks(&frame(&clocks, &shared), false);
+        assert_eq!(shared.wall_now(), clocks.realtime());
+        assert!(shared.session_health().clock_steps.is_empty());
+
+        // A step during a session is kept, and the session's clock does not move.
+        shared.begin_session();
+        clocks.sleep(Duration::from_secs(1));
+        let before = shared.wall_now();
+        clocks.step_wall(chrono::Duration::seconds(-90));
+        shared.observe_clocks(&frame(&clocks, &shared), true);
+        clocks.sleep(Duration::from_secs(1));
+        assert_eq!(shared.wall_now(), before + chrono::Duration::seconds(1));
+        let steps = shared.session_health().clock_steps;
+        assert_eq!(steps.len(), 1);
+        assert_eq!(steps[0].step_s, -90.0);
+        // Retention's clock ignores both steps.
+        assert_eq!(shared.retention_now(), boot + chrono::Duration::seconds(3));
+    }
+}

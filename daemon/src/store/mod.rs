@@ -27,10 +27,11 @@
 //! # Invariants
 //!
 //! - A write that returned `Ok` has been committed, and flushed to disk before
-//!   returning. If the commit succeeded but the flush failed, the record is live (every
-//!   reader sees it, sled writes it out with its next flush), so the write still returns
+//!   returning. If the commit succeeded but the flush failed (a full disk), the record
+//!   is live (every reader sees it, the outbox publishes it), so the write still returns
 //!   `Ok`: answering "failed" would make the caller retry a record that exists. Such a
-//!   write is logged and counted ([`Store::unflushed_commits`]).
+//!   write is logged and counted ([`Store::unflushed_commits`], in the health snapshot);
+//!   sled then refuses later commits, which do fail, until proctord restarts.
 //! - A record and the outbox item announcing it are written in one transaction: an
 //!   event or a session change is never stored without being queued for the broker,
 //!   nor queued without being stored.

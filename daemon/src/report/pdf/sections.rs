@@ -245,7 +245,7 @@ fn draw_deductions(canvas: &mut Canvas, r: &Report) {
     draw_table(canvas, &columns, &rows);
     note(
         canvas,
-        "Camera loss and recording faults are kiosk faults: listed above, never charged to the candidate.",
+        "Camera loss, recording faults and the kiosk software being down are kiosk faults: listed above, never charged to the candidate.",
     );
 }
 
