@@ -2,14 +2,13 @@
 //! for the `events` topic in the same transaction.
 
 use sled::Transactional;
-use sled::transaction::ConflictableTransactionError::Abort;
 use uuid::Uuid;
 
 use super::keys::{event_key, owner_prefix};
 use super::outbox::{check_item, enqueue_in};
+use super::sessions::unended_session_in;
 use super::{Store, StoreError};
 use crate::event::ProctorEvent;
-use crate::session::Session;
 
 impl Store {
     /// Stores an event under its session (or with the kiosk events when it has none)
@@ -26,14 +25,7 @@ impl Store {
         (&self.sessions, &self.events, &self.outbox_tree)
             .transaction(|(sessions, events, outbox)| {
                 if let Some(id) = event.session_id {
-                    let bytes = sessions
-                        .get(id.as_bytes())?
-                        .ok_or(Abort(StoreError::SessionNotFound(id)))?;
-                    let session: Session = serde_json::from_slice(&bytes)
-                        .map_err(|e| Abort(StoreError::undecodable(&dir, "session", e)))?;
-                    if session.ended_at.is_some() {
-                        return Err(Abort(StoreError::SessionAlreadyEnded(id)));
-                    }
+                    unended_session_in(sessions, id, &dir)?;
                 }
                 events.insert(&key, json.as_slice())?;
                 enqueue_in(outbox, seq, "events", &json)?;

@@ -2,8 +2,11 @@
 //! and an end for `reports` with the session's final report, in the same transaction.
 
 use chrono::{DateTime, Utc};
+use std::path::Path;
+
 use sled::Transactional;
-use sled::transaction::ConflictableTransactionError::Abort;
+use sled::transaction::ConflictableTransactionError::{self, Abort};
+use sled::transaction::TransactionalTree;
 use uuid::Uuid;
 
 use super::outbox::{check_item, enqueue_in};
@@ -113,14 +116,7 @@ impl Store {
             &self.reports,
         )
             .transaction(|(sessions, active, outbox, reports)| {
-                let bytes = sessions
-                    .get(id.as_bytes())?
-                    .ok_or(Abort(StoreError::SessionNotFound(id)))?;
-                let stored: Session = serde_json::from_slice(&bytes)
-                    .map_err(|e| Abort(StoreError::undecodable(&dir, "session", e)))?;
-                if stored.ended_at.is_some() {
-                    return Err(Abort(StoreError::SessionAlreadyEnded(id)));
-                }
+                unended_session_in(sessions, id, &dir)?;
                 sessions.insert(id.as_bytes(), json.as_slice())?;
                 if active
                     .get(ACTIVE_KEY)?
@@ -185,4 +181,21 @@ impl Store {
             .map(|bytes| self.decode("session", &bytes.map_err(|e| self.error(e))?))
             .collect()
     }
+}
+
+/// Inside a transaction: the session `id`, which must exist and not have ended.
+pub(super) fn unended_session_in(
+    sessions: &TransactionalTree,
+    id: Uuid,
+    dir: &Path,
+) -> Result<Session, ConflictableTransactionError<StoreError>> {
+    let bytes = sessions
+        .get(id.as_bytes())?
+        .ok_or(Abort(StoreError::SessionNotFound(id)))?;
+    let session: Session = serde_json::from_slice(&bytes)
+        .map_err(|e| Abort(StoreError::undecodable(dir, "session", e)))?;
+    if session.ended_at.is_some() {
+        return Err(Abort(StoreError::SessionAlreadyEnded(id)));
+    }
+    Ok(session)
 }
