@@ -270,12 +270,16 @@ impl RulesEngine {
     /// cleared, `camera_lost` at `now` (the outage was known to last until then).
     pub fn open_event_ends(&self, now: Duration) -> Vec<(Uuid, Duration)> {
         let last_frame = self.last_frame_at.unwrap_or(Duration::ZERO);
-        let mut ends: Vec<(Uuid, Duration)> =
-            [&self.no_face, &self.looking_away, &self.multiple_faces]
-                .iter()
-                .filter_map(|e| e.open_end(last_frame))
-                .chain(self.objects.iter().filter_map(|r| r.open_end(last_frame)))
-                .collect();
+        let mut ends: Vec<(Uuid, Duration)> = [
+            &self.no_face,
+            &self.looking_away,
+            &self.eyes_away,
+            &self.multiple_faces,
+        ]
+        .iter()
+        .filter_map(|e| e.open_end(last_frame))
+        .chain(self.objects.iter().filter_map(|r| r.open_end(last_frame)))
+        .collect();
         ends.extend(self.camera_lost.open_end(now.max(last_frame)));
         ends
     }
