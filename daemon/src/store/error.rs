@@ -57,7 +57,7 @@ pub enum StoreError {
     #[error("there is no session {0}")]
     SessionNotFound(Uuid),
 
-    #[error("session {0} has already ended")]
+    #[error("session {0} has already ended; its report is final and takes no more events")]
     SessionAlreadyEnded(Uuid),
 
     #[error("{0:?} is not an outbox topic; expected one of \"events\", \"sessions\", \"reports\"")]
