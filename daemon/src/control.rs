@@ -12,7 +12,7 @@ use crate::config::Config;
 use crate::event::{EventDetails, EventKind, Phase, ProctorEvent};
 use crate::report::{ModelUsed, Report};
 use crate::session::{Session, SessionHealth};
-use crate::store::{EndOfSession, MAX_PAYLOAD_BYTES, Store, StoreError};
+use crate::store::{EndOfSession, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ControlError {
@@ -162,9 +162,9 @@ impl Control {
     }
 
     /// Ends the session and returns its final report. The end, the report record and
-    /// the report's outbox item are one write (see `Store::end_session_with`): a crash
-    /// cannot leave the session ended without its report, and a report too large for the
-    /// outbox is published as a summary that refers to the stored one instead of failing.
+    /// the report's outbox items are one write (see `Store::end_session_with`): a crash
+    /// cannot leave the session ended without its report, and a report larger than a
+    /// message is queued in parts (see `store::report_parts`) instead of failing.
     pub fn end_session(&self, id: Uuid) -> Result<Report, ControlError> {
         let is_active = self.active().is_some_and(|s| s.id == id);
         let health = if is_active {
@@ -193,10 +193,10 @@ impl Control {
             .inner
             .store
             .end_session_with(id, self.now(), |ended, events| {
-                let built = self.build_report(ended, events, &health);
-                let end = end_of_session(&built);
+                let built = self.build_report(ended, events, &health)?;
+                let json = serde_json::to_vec(&built).expect("a report always serialises");
                 report = Some(built);
-                end
+                Ok(EndOfSession { report: Some(json) })
             })
             .map_err(|e| match e {
                 StoreError::SessionNotFound(id) => ControlError::NoSuchSession(id),
@@ -236,7 +236,7 @@ impl Control {
         } else {
             self.inner.store.session_health(session.id)?
         };
-        Ok(self.build_report(session, &events, &health))
+        Ok(self.build_report(session, &events, &health)?)
     }
 
     fn build_report(
@@ -244,9 +244,9 @@ impl Control {
         session: &Session,
         events: &[ProctorEvent],
         health: &SessionHealth,
-    ) -> Report {
+    ) -> Result<Report, StoreError> {
         let cfg = &self.inner.config;
-        Report::build_at(
+        Ok(Report::build_at(
             session,
             events,
             health,
@@ -256,6 +256,7 @@ impl Control {
             self.now(),
         )
         .with_detection_thresholds(&cfg.detection)
+        .with_evidence_chain(self.inner.store.chain_head(Some(session.id))?))
     }
 
     /// Stores an event (flushed and queued for MQTT before this returns) and shows it
@@ -327,30 +328,5 @@ impl Control {
             .live_health
             .lock()
             .unwrap_or_else(|p| p.into_inner()) = health;
-    }
-}
-
-/// The report as stored and as published: the report itself, or, when it is larger than
-/// the outbox takes, a summary without the event list that says where the full one is.
-fn end_of_session(report: &Report) -> EndOfSession {
-    let full = serde_json::to_vec(report).expect("a report always serialises");
-    let published = if full.len() <= MAX_PAYLOAD_BYTES {
-        full.clone()
-    } else {
-        log::warn!(
-            "The report of session {} is {} bytes, over the {MAX_PAYLOAD_BYTES}-byte limit of a message; a summary is published and the full report stays on the kiosk.",
-            report.session_id,
-            full.len()
-        );
-        let mut summary = serde_json::to_value(report).expect("a report always serialises");
-        summary["events"] = serde_json::Value::Array(Vec::new());
-        summary["events_omitted"] = report.events.len().into();
-        summary["full_report"] =
-            format!("GET /api/reports/{} on the kiosk", report.session_id).into();
-        serde_json::to_vec(&summary).expect("a summary always serialises")
-    };
-    EndOfSession {
-        report: Some(full),
-        published: Some(published),
     }
 }

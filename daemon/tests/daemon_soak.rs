@@ -26,7 +26,7 @@ use mosquitto::{Mosquitto, Subscriber};
 use nix::sys::signal::Signal;
 use proctord::event::{EventKind, Phase, ProctorEvent};
 use proctord::report::Report;
-use proctord::store::{SegmentState, Store};
+use proctord::store::{OutboxTopic, SegmentState, Store};
 use uuid::Uuid;
 
 const KILLS: u32 = 30;
@@ -148,7 +148,7 @@ async fn thirty_random_kills_lose_no_acknowledged_event_and_charge_nothing_past_
         .peek_batch(usize::MAX)
         .unwrap()
         .iter()
-        .filter(|i| i.topic_suffix == "events")
+        .filter(|i| i.topic == OutboxTopic::Events)
         .filter_map(|i| serde_json::from_slice::<ProctorEvent>(&i.payload).ok())
         .map(|e| key(&e))
         .collect();

@@ -6,7 +6,7 @@ use std::process::Command;
 use chrono::{TimeZone, Utc};
 use proctord::event::{EventDetails, EventKind, Phase, ProctorEvent};
 use proctord::store::{
-    EndOfSession, MAX_PAYLOAD_BYTES, SCHEMA_VERSION, SegmentRecord, SegmentState, Store, StoreError,
+    EndOfSession, OutboxTopic, SCHEMA_VERSION, SegmentRecord, SegmentState, Store, StoreError,
 };
 use uuid::Uuid;
 
@@ -100,11 +100,8 @@ fn session_starts_and_ends_are_queued_for_the_sessions_topic() {
     let queued = store.outbox().peek_batch(10).unwrap();
 
     assert_eq!(
-        queued
-            .iter()
-            .map(|i| i.topic_suffix.as_str())
-            .collect::<Vec<_>>(),
-        ["sessions", "sessions"]
+        queued.iter().map(|i| i.topic).collect::<Vec<_>>(),
+        [OutboxTopic::Sessions, OutboxTopic::Sessions]
     );
     assert_eq!(
         serde_json::from_slice::<proctord::session::Session>(&queued[0].payload).unwrap(),
@@ -156,10 +153,7 @@ fn an_appended_event_is_queued_for_the_events_topic_with_the_same_content() {
 
     let queued = store.outbox().peek_batch(10).unwrap();
     assert_eq!(queued.len(), 1);
-    assert_eq!(
-        (queued[0].seq, queued[0].topic_suffix.as_str()),
-        (seq, "events")
-    );
+    assert_eq!((queued[0].seq, queued[0].topic), (seq, OutboxTopic::Events));
     assert_eq!(
         serde_json::from_slice::<ProctorEvent>(&queued[0].payload).unwrap(),
         appended
@@ -218,10 +212,9 @@ fn a_session_ends_with_its_report_in_one_write_that_survives_reopening() {
                     std::slice::from_ref(&phone),
                     "the report sees every event"
                 );
-                EndOfSession {
+                Ok(EndOfSession {
                     report: Some(b"{\"full\":true}".to_vec()),
-                    published: Some(b"{\"summary\":true}".to_vec()),
-                }
+                })
             })
             .unwrap();
         assert!(ended.ended_at.is_some());
@@ -244,31 +237,36 @@ fn a_session_ends_with_its_report_in_one_write_that_survives_reopening() {
     let queued = store.outbox().peek_batch(10).unwrap();
     let reports: Vec<&[u8]> = queued
         .iter()
-        .filter(|i| i.topic_suffix == "reports")
+        .filter(|i| i.topic == OutboxTopic::Reports)
         .map(|i| i.payload.as_slice())
         .collect();
-    assert_eq!(reports, [&b"{\"summary\":true}"[..]]);
+    assert_eq!(reports, [&b"{\"full\":true}"[..]]);
 }
 
 #[test]
-fn a_report_too_large_to_publish_fails_the_end_before_anything_is_written() {
+fn a_report_larger_than_a_message_still_ends_the_session_and_is_queued_in_parts() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
+    store.outbox().set_max_message_bytes(64 * 1024);
     let session = store.start_session("Ada Lovelace", None, None).unwrap();
-    let outbox_before = store.outbox().len();
-    let result = store.end_session_with(session.id, Utc::now(), |_, _| EndOfSession {
-        report: None,
-        published: Some(vec![b' '; MAX_PAYLOAD_BYTES + 1]),
-    });
-    assert!(
-        matches!(result, Err(StoreError::PayloadTooLarge { .. })),
-        "{result:?}"
-    );
-    assert_eq!(
-        store.active_session().unwrap().map(|s| s.id),
-        Some(session.id)
-    );
-    assert_eq!(store.outbox().len(), outbox_before);
+    let big = serde_json::to_vec(&serde_json::json!({ "notes": "x".repeat(300 * 1024) })).unwrap();
+    let (ended, _) = store
+        .end_session_with(session.id, Utc::now(), |_, _| {
+            Ok(EndOfSession {
+                report: Some(big.clone()),
+            })
+        })
+        .unwrap();
+    assert!(ended.ended_at.is_some());
+    assert_eq!(store.final_report(session.id).unwrap(), Some(big));
+    let parts = store
+        .outbox()
+        .peek_batch(100)
+        .unwrap()
+        .iter()
+        .filter(|i| i.topic == OutboxTopic::Reports)
+        .count();
+    assert!(parts > 1, "{parts} report item(s)");
 }
 
 #[test]
@@ -390,7 +388,7 @@ fn crash_child_writes_then_exits_without_dropping_the_store() {
     store
         .add_segment(&segment(Some(session.id), "a", 0))
         .unwrap();
-    store.outbox().enqueue("reports", b"{}").unwrap();
+    store.outbox().enqueue(OutboxTopic::Reports, b"{}").unwrap();
     std::process::exit(0);
 }
 
@@ -421,7 +419,14 @@ fn every_write_that_returned_ok_survives_the_process_dying_right_after() {
         .peek_batch(10)
         .unwrap()
         .into_iter()
-        .map(|i| i.topic_suffix)
+        .map(|i| i.topic)
         .collect();
-    assert_eq!(topics, ["sessions", "events", "reports"]);
+    assert_eq!(
+        topics,
+        [
+            OutboxTopic::Sessions,
+            OutboxTopic::Events,
+            OutboxTopic::Reports
+        ]
+    );
 }

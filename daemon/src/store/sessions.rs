@@ -1,15 +1,15 @@
 //! Exam sessions: one active at a time; every start and end is queued for `sessions`,
 //! and an end for `reports` with the session's final report, in the same transaction.
 
-use chrono::{DateTime, Utc};
 use std::path::Path;
 
+use chrono::{DateTime, Utc};
 use sled::Transactional;
 use sled::transaction::ConflictableTransactionError::{self, Abort};
 use sled::transaction::TransactionalTree;
 use uuid::Uuid;
 
-use super::outbox::{check_item, enqueue_in};
+use super::outbox::OutboxTopic;
 use super::{Store, StoreError};
 use crate::event::ProctorEvent;
 use crate::session::Session;
@@ -19,11 +19,9 @@ const ACTIVE_KEY: &[u8] = b"active";
 /// What is stored with a session's end (see [`Store::end_session_with`]).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EndOfSession {
-    /// The final report, kept in the `reports` tree whatever its size.
+    /// The final report, kept in the `reports` tree and queued for the `reports` topic
+    /// (in parts when it is larger than a message may be).
     pub report: Option<Vec<u8>>,
-    /// What goes to the `reports` topic: the report, or a summary that refers to the
-    /// stored one when the report is larger than the outbox takes.
-    pub published: Option<Vec<u8>>,
 }
 
 impl Store {
@@ -55,88 +53,84 @@ impl Store {
             ended_at: None,
         };
         let json = serde_json::to_vec(&session).expect("a Session always serialises");
-        check_item("sessions", &json)?;
-        let seq = self.next_seq()?;
         let dir = self.dir.clone();
-        (&self.sessions, &self.active_session, &self.outbox_tree)
-            .transaction(|(sessions, active, outbox)| {
-                if let Some(current) = active.get(ACTIVE_KEY)? {
-                    let active = Uuid::from_slice(&current)
-                        .map_err(|e| Abort(StoreError::undecodable(&dir, "active session", e)))?;
-                    return Err(Abort(StoreError::SessionAlreadyActive { active }));
-                }
-                sessions.insert(session.id.as_bytes(), json.as_slice())?;
-                active.insert(ACTIVE_KEY, session.id.as_bytes())?;
-                enqueue_in(outbox, seq, "sessions", &json)?;
-                Ok(())
-            })
-            .map_err(|e| self.transaction_error(e))?;
-        self.flush_committed("session start");
-        self.outbox.wake();
-        Ok(session)
+        self.write_queued(|| {
+            let staged = self.outbox.stage(OutboxTopic::Sessions, &json)?;
+            (&self.sessions, &self.active_session, &self.outbox_tree)
+                .transaction(|(sessions, active, outbox)| {
+                    if let Some(current) = active.get(ACTIVE_KEY)? {
+                        let active = Uuid::from_slice(&current).map_err(|e| {
+                            Abort(StoreError::undecodable(&dir, "active session", e))
+                        })?;
+                        return Err(Abort(StoreError::SessionAlreadyActive { active }));
+                    }
+                    sessions.insert(session.id.as_bytes(), json.as_slice())?;
+                    active.insert(ACTIVE_KEY, session.id.as_bytes())?;
+                    staged.write(outbox)?;
+                    Ok(())
+                })
+                .map_err(|e| self.transaction_error(e))?;
+            Ok((session, staged))
+        })
     }
 
     /// Ends a session now without a report (tools and tests; the daemon ends sessions
     /// through [`Store::end_session_with`]).
     pub fn end_session(&self, id: Uuid) -> Result<Session, StoreError> {
-        self.end_session_with(id, Utc::now(), |_, _| EndOfSession::default())
+        self.end_session_with(id, Utc::now(), |_, _| Ok(EndOfSession::default()))
             .map(|(session, _)| session)
     }
 
     /// Ends a session at `at` together with what `finish` makes of it (its final report),
-    /// in one transaction: the ended session, the report record and both outbox items
+    /// in one transaction: the ended session, the report record and their outbox items
     /// are stored together or not at all. `finish` sees the ended session and every event
-    /// stored for it; no event can be added between that and the end.
+    /// stored for it; no event can be added in between (appends hold the same order lock).
     pub fn end_session_with(
         &self,
         id: Uuid,
         at: DateTime<Utc>,
-        finish: impl FnOnce(&Session, &[ProctorEvent]) -> EndOfSession,
+        finish: impl FnOnce(&Session, &[ProctorEvent]) -> Result<EndOfSession, StoreError>,
     ) -> Result<(Session, EndOfSession), StoreError> {
-        let _writing = self.lock_session_writes();
-        let mut session = self.session(id)?.ok_or(StoreError::SessionNotFound(id))?;
-        if session.ended_at.is_some() {
-            return Err(StoreError::SessionAlreadyEnded(id));
-        }
-        session.ended_at = Some(at.max(session.started_at));
-        let events = self.events_for(id)?;
-        let end = finish(&session, &events);
-        let json = serde_json::to_vec(&session).expect("a Session always serialises");
-        check_item("sessions", &json)?;
-        if let Some(published) = &end.published {
-            check_item("reports", published)?;
-        }
-        let session_seq = self.next_seq()?;
-        let report_seq = self.next_seq()?;
         let dir = self.dir.clone();
-        (
-            &self.sessions,
-            &self.active_session,
-            &self.outbox_tree,
-            &self.reports,
-        )
-            .transaction(|(sessions, active, outbox, reports)| {
-                unended_session_in(sessions, id, &dir)?;
-                sessions.insert(id.as_bytes(), json.as_slice())?;
-                if active
-                    .get(ACTIVE_KEY)?
-                    .is_some_and(|current| current.as_ref() == id.as_bytes())
-                {
-                    active.remove(ACTIVE_KEY)?;
-                }
-                enqueue_in(outbox, session_seq, "sessions", &json)?;
-                if let Some(report) = &end.report {
-                    reports.insert(id.as_bytes(), report.as_slice())?;
-                }
-                if let Some(published) = &end.published {
-                    enqueue_in(outbox, report_seq, "reports", published)?;
-                }
-                Ok(())
-            })
-            .map_err(|e| self.transaction_error(e))?;
-        self.flush_committed("session end");
-        self.outbox.wake();
-        Ok((session, end))
+        self.write_queued(|| {
+            // Every writer of sessions and events holds the order lock, so what is read
+            // here is still current when the transaction below commits.
+            let mut session = self.session(id)?.ok_or(StoreError::SessionNotFound(id))?;
+            if session.ended_at.is_some() {
+                return Err(StoreError::SessionAlreadyEnded(id));
+            }
+            session.ended_at = Some(at.max(session.started_at));
+            let events = self.events_for(id)?;
+            let end = finish(&session, &events)?;
+            let json = serde_json::to_vec(&session).expect("a Session always serialises");
+            let mut staged = self.outbox.stage(OutboxTopic::Sessions, &json)?;
+            if let Some(report) = &end.report {
+                staged = staged.and(self.outbox.stage(OutboxTopic::Reports, report)?);
+            }
+            (
+                &self.sessions,
+                &self.active_session,
+                &self.outbox_tree,
+                &self.reports,
+            )
+                .transaction(|(sessions, active, outbox, reports)| {
+                    unended_session_in(sessions, id, &dir)?;
+                    sessions.insert(id.as_bytes(), json.as_slice())?;
+                    if active
+                        .get(ACTIVE_KEY)?
+                        .is_some_and(|current| current.as_ref() == id.as_bytes())
+                    {
+                        active.remove(ACTIVE_KEY)?;
+                    }
+                    if let Some(report) = &end.report {
+                        reports.insert(id.as_bytes(), report.as_slice())?;
+                    }
+                    staged.write(outbox)?;
+                    Ok(())
+                })
+                .map_err(|e| self.transaction_error(e))?;
+            Ok(((session, end), staged))
+        })
     }
 
     /// The final report stored when the session ended, as JSON.
