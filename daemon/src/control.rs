@@ -4,7 +4,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use tokio::sync::{broadcast, watch};
 use uuid::Uuid;
 
@@ -12,7 +12,7 @@ use crate::config::Config;
 use crate::event::{EventDetails, EventKind, Phase, ProctorEvent};
 use crate::report::{ModelUsed, Report};
 use crate::session::{Session, SessionHealth};
-use crate::store::{Store, StoreError};
+use crate::store::{EndOfSession, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ControlError {
@@ -43,7 +43,12 @@ struct Inner {
     /// Closes the events still open in the running session (installed by the pipeline),
     /// so that they end before the session does and the report has their real end.
     close_open_events: Mutex<Option<Arc<dyn Fn() + Send + Sync>>>,
+    /// The daemon's one clock (installed by the pipeline; the system clock until then).
+    clock: Mutex<Option<WallNow>>,
 }
+
+/// Now, on the daemon's clock (see `clock::WallMap`).
+pub type WallNow = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
 impl Control {
     pub fn new(
@@ -63,6 +68,7 @@ impl Control {
                 events_tx,
                 live_health: Mutex::new(SessionHealth::default()),
                 close_open_events: Mutex::new(None),
+                clock: Mutex::new(None),
             }),
         })
     }
@@ -113,7 +119,10 @@ impl Control {
                 )));
             }
         }
-        let session = self.inner.store.start_session(candidate, exam_id, notes)?;
+        let session = self
+            .inner
+            .store
+            .start_session_at(candidate, exam_id, notes, self.now())?;
         *self
             .inner
             .live_health
@@ -128,6 +137,21 @@ impl Control {
         Ok(session)
     }
 
+    /// Installs the daemon's clock: sessions and logged events are stamped with it.
+    pub fn set_clock(&self, now: WallNow) {
+        *self.inner.clock.lock().unwrap_or_else(|p| p.into_inner()) = Some(now);
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        let clock = self
+            .inner
+            .clock
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        clock.map_or_else(Utc::now, |now| now())
+    }
+
     /// Installs the pipeline's way of closing the running session's open events.
     pub fn set_close_open_events(&self, close: Arc<dyn Fn() + Send + Sync>) {
         *self
@@ -137,10 +161,13 @@ impl Control {
             .unwrap_or_else(|p| p.into_inner()) = Some(close);
     }
 
-    /// Ends the session, stores its health, queues its report for MQTT and returns it.
+    /// Ends the session and returns its final report. The end, the report record and
+    /// the report's outbox items are one write (see `Store::end_session_with`): a crash
+    /// cannot leave the session ended without its report, and a report larger than a
+    /// message is queued in parts (see `store::report_parts`) instead of failing.
     pub fn end_session(&self, id: Uuid) -> Result<Report, ControlError> {
         let is_active = self.active().is_some_and(|s| s.id == id);
-        if is_active {
+        let health = if is_active {
             let close = self
                 .inner
                 .close_open_events
@@ -157,20 +184,28 @@ impl Control {
                 .unwrap_or_else(|p| p.into_inner())
                 .clone();
             self.inner.store.put_session_health(id, &health)?;
-        }
-        let session = self.inner.store.end_session(id).map_err(|e| match e {
-            StoreError::SessionNotFound(id) => ControlError::NoSuchSession(id),
-            other => other.into(),
-        })?;
+            health
+        } else {
+            self.inner.store.session_health(id)?
+        };
+        let mut report = None;
+        let (session, _) = self
+            .inner
+            .store
+            .end_session_with(id, self.now(), |ended, events| {
+                let built = self.build_report(ended, events, &health)?;
+                let json = serde_json::to_vec(&built).expect("a report always serialises");
+                report = Some(built);
+                Ok(EndOfSession { report: Some(json) })
+            })
+            .map_err(|e| match e {
+                StoreError::SessionNotFound(id) => ControlError::NoSuchSession(id),
+                other => other.into(),
+            })?;
         if is_active {
             self.inner.active_tx.send_replace(None);
         }
-        let report = self.report_for(&session)?;
-        let json = serde_json::to_vec(&report).expect("a report always serialises");
-        self.inner
-            .store
-            .outbox()
-            .enqueue(crate::store::OutboxTopic::Reports, &json)?;
+        let report = report.expect("the report is built when the session ends");
         log::info!(
             "Session {} ended: integrity score {:.1}, {} event(s).",
             session.id,
@@ -201,14 +236,24 @@ impl Control {
         } else {
             self.inner.store.session_health(session.id)?
         };
+        Ok(self.build_report(session, &events, &health)?)
+    }
+
+    fn build_report(
+        &self,
+        session: &Session,
+        events: &[ProctorEvent],
+        health: &SessionHealth,
+    ) -> Result<Report, StoreError> {
         let cfg = &self.inner.config;
-        Ok(Report::build(
+        Ok(Report::build_at(
             session,
-            &events,
-            &health,
+            events,
+            health,
             self.inner.models.clone(),
             &cfg.rules,
             &cfg.scoring,
+            self.now(),
         )
         .with_detection_thresholds(&cfg.detection)
         .with_evidence_chain(self.inner.store.chain_head(Some(session.id))?))
@@ -249,7 +294,7 @@ impl Control {
             }
             None => self.active().map(|s| s.id),
         };
-        let now = Utc::now();
+        let now = self.now();
         let started_at_s = self
             .active()
             .filter(|s| Some(s.id) == session_id)

@@ -20,6 +20,13 @@ pub enum EventKind {
     CameraLost,
     /// Recording stopped (disk full, encoder error): kiosk health, not charged.
     RecordingStopped,
+    /// proctord itself was not running (a crash, a watchdog kill, a power cut, a restart):
+    /// from the last analysed frame before it went down to the first one after. A kiosk
+    /// failure, never charged to the candidate.
+    DaemonDown,
+    /// The store could not be read at start and was moved aside; proctord began a fresh
+    /// one. A kiosk failure, never charged.
+    StoreRecovered,
     /// Logged through `POST /api/detections/log` (e.g. by a proctor or the exam client).
     Logged,
 }
@@ -36,13 +43,21 @@ impl EventKind {
             EventKind::DeviceDetected => "device_detected",
             EventKind::CameraLost => "camera_lost",
             EventKind::RecordingStopped => "recording_stopped",
+            EventKind::DaemonDown => "daemon_down",
+            EventKind::StoreRecovered => "store_recovered",
             EventKind::Logged => "logged",
         }
     }
 
     /// Kiosk-health kinds are reported but never deducted from the candidate's score.
     pub fn is_kiosk_fault(&self) -> bool {
-        matches!(self, EventKind::CameraLost | EventKind::RecordingStopped)
+        matches!(
+            self,
+            EventKind::CameraLost
+                | EventKind::RecordingStopped
+                | EventKind::DaemonDown
+                | EventKind::StoreRecovered
+        )
     }
 }
 

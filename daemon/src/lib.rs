@@ -5,6 +5,7 @@
 
 pub mod capture;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod control;
 pub mod detections;

@@ -4,6 +4,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::clock::ClockStep;
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Session {
     pub id: Uuid,
@@ -36,4 +38,8 @@ pub struct SessionHealth {
     pub camera_outages: u32,
     pub camera_outage_s: f64,
     pub mean_inference_ms: f32,
+    /// Steps of the system's wall clock during the session (an NTP correction after
+    /// boot). The session's own times stay on one clock and are not affected.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub clock_steps: Vec<ClockStep>,
 }

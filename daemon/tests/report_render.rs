@@ -135,6 +135,7 @@ fn sample_report(candidate: &str) -> Report {
         camera_outages: 1,
         camera_outage_s: 45.0,
         mean_inference_ms: 17.4,
+        ..SessionHealth::default()
     };
     let models = vec![
         ModelUsed {

@@ -5,7 +5,9 @@ use std::process::Command;
 
 use chrono::{TimeZone, Utc};
 use proctord::event::{EventDetails, EventKind, Phase, ProctorEvent};
-use proctord::store::{OutboxTopic, SCHEMA_VERSION, SegmentRecord, Store, StoreError};
+use proctord::store::{
+    EndOfSession, OutboxTopic, SCHEMA_VERSION, SegmentRecord, SegmentState, Store, StoreError,
+};
 use uuid::Uuid;
 
 fn event(session_id: Option<Uuid>, kind: EventKind, phase: Phase) -> ProctorEvent {
@@ -31,6 +33,7 @@ fn segment(session_id: Option<Uuid>, name: &str, minute: u32) -> SegmentRecord {
         duration_s: 60.0,
         sha256: "ab".repeat(32),
         bytes: 7_500_000,
+        state: SegmentState::Complete,
     }
 }
 
@@ -176,16 +179,94 @@ fn an_event_for_an_unknown_session_is_refused_and_neither_stored_nor_queued() {
 }
 
 #[test]
-fn events_of_an_ended_session_are_still_accepted_so_that_open_conditions_can_close() {
+fn an_event_for_an_ended_session_is_refused_so_its_report_stays_final() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
     let session = store.start_session("Ada Lovelace", None, None).unwrap();
+    let before = event(Some(session.id), EventKind::LookingAway, Phase::Start);
+    store.append_event(&before).unwrap();
     store.end_session(session.id).unwrap();
-    let closing = event(Some(session.id), EventKind::LookingAway, Phase::End);
+    let late = event(Some(session.id), EventKind::LookingAway, Phase::End);
+    let outbox_before = store.outbox().len();
 
-    store.append_event(&closing).unwrap();
+    assert!(
+        matches!(store.append_event(&late), Err(StoreError::SessionAlreadyEnded(id)) if id == session.id)
+    );
+    assert_eq!(store.events_for(session.id).unwrap(), vec![before]);
+    assert_eq!(store.outbox().len(), outbox_before, "nothing was queued");
+}
 
-    assert_eq!(store.events_for(session.id).unwrap(), vec![closing]);
+#[test]
+fn a_session_ends_with_its_report_in_one_write_that_survives_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let session_id = {
+        let store = Store::open(dir.path()).unwrap();
+        let session = store.start_session("Ada Lovelace", None, None).unwrap();
+        let phone = event(Some(session.id), EventKind::PhoneDetected, Phase::Start);
+        store.append_event(&phone).unwrap();
+        let (ended, _) = store
+            .end_session_with(session.id, Utc::now(), |ended, events| {
+                assert!(ended.ended_at.is_some());
+                assert_eq!(
+                    events,
+                    std::slice::from_ref(&phone),
+                    "the report sees every event"
+                );
+                Ok(EndOfSession {
+                    report: Some(b"{\"full\":true}".to_vec()),
+                })
+            })
+            .unwrap();
+        assert!(ended.ended_at.is_some());
+        session.id
+    };
+    // As after a crash right after the end: everything is there, or nothing would be.
+    let store = Store::open(dir.path()).unwrap();
+    assert!(
+        store
+            .session(session_id)
+            .unwrap()
+            .unwrap()
+            .ended_at
+            .is_some()
+    );
+    assert_eq!(
+        store.final_report(session_id).unwrap().as_deref(),
+        Some(&b"{\"full\":true}"[..])
+    );
+    let queued = store.outbox().peek_batch(10).unwrap();
+    let reports: Vec<&[u8]> = queued
+        .iter()
+        .filter(|i| i.topic == OutboxTopic::Reports)
+        .map(|i| i.payload.as_slice())
+        .collect();
+    assert_eq!(reports, [&b"{\"full\":true}"[..]]);
+}
+
+#[test]
+fn a_report_larger_than_a_message_still_ends_the_session_and_is_queued_in_parts() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    store.outbox().set_max_message_bytes(64 * 1024);
+    let session = store.start_session("Ada Lovelace", None, None).unwrap();
+    let big = serde_json::to_vec(&serde_json::json!({ "notes": "x".repeat(300 * 1024) })).unwrap();
+    let (ended, _) = store
+        .end_session_with(session.id, Utc::now(), |_, _| {
+            Ok(EndOfSession {
+                report: Some(big.clone()),
+            })
+        })
+        .unwrap();
+    assert!(ended.ended_at.is_some());
+    assert_eq!(store.final_report(session.id).unwrap(), Some(big));
+    let parts = store
+        .outbox()
+        .peek_batch(100)
+        .unwrap()
+        .iter()
+        .filter(|i| i.topic == OutboxTopic::Reports)
+        .count();
+    assert!(parts > 1, "{parts} report item(s)");
 }
 
 #[test]

@@ -9,7 +9,7 @@ use chrono::Utc;
 use proctord::config::Config;
 use proctord::control::Control;
 use proctord::event::{EventDetails, EventKind, Phase, ProctorEvent};
-use proctord::store::{SegmentRecord, Store};
+use proctord::store::{SegmentRecord, SegmentState, Store};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -49,6 +49,7 @@ fn segment(session: Uuid, recordings: &Path, clip: &str) -> SegmentRecord {
         duration_s: 2.0,
         sha256: hex::encode(Sha256::digest(&bytes)),
         bytes: bytes.len() as u64,
+        state: SegmentState::Complete,
     }
 }
 

@@ -571,7 +571,7 @@ async fn a_logged_event_is_attached_to_the_active_session_and_listed_with_its_ev
 }
 
 #[tokio::test]
-async fn an_event_can_name_an_ended_session_and_an_unknown_one_is_a_404() {
+async fn an_event_for_an_ended_session_is_a_409_and_one_for_an_unknown_session_a_404() {
     let kiosk = Kiosk::new();
     let id = kiosk.start("Ada").await["session"]["id"]
         .as_str()
@@ -586,8 +586,15 @@ async fn an_event_can_name_an_ended_session_and_an_unknown_one_is_a_404() {
             json!({ "interview_id": id, "label": "reviewed later" }),
         )
         .await;
-    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
-    assert_eq!(reply.json()["session_id"], id.as_str());
+    // The session's report is final once it ended.
+    assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.text());
+    assert!(
+        reply.text().contains("has already ended"),
+        "{}",
+        reply.text()
+    );
+    let listed = kiosk.get(&format!("/api/detections/{id}")).await;
+    assert!(listed.json()["events"].as_array().unwrap().is_empty());
 
     let unknown = kiosk
         .post_json(

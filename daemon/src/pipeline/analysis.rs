@@ -98,6 +98,12 @@ impl Analysis {
         self.rules.on_idle(now)
     }
 
+    /// Every open event and the stream time it would end at if the evidence stopped at
+    /// `now` (see `RulesEngine::open_event_ends`).
+    pub fn open_event_ends(&self, now: Duration) -> Vec<(uuid::Uuid, Duration)> {
+        self.rules.open_event_ends(now)
+    }
+
     /// Closes every open event at `at`.
     pub fn finish(&mut self, at: Duration) -> Vec<RuleEvent> {
         self.rules.finish(at)

@@ -18,7 +18,8 @@
 //!   entry) and hashed; the hash is of the file exactly as it stays on disk.
 //! - The file being written survives a crash or power cut up to its last index update
 //!   (about a second before): mp4mux reserves and periodically rewrites its index. Such
-//!   a file is never reported by this module; whoever recovers after a crash may.
+//!   a file is never reported by this module; the daemon's crash recovery records it on
+//!   the next start ([`salvage_segment`]: recovered if it plays, lost if not).
 //! - The camera thread never blocks on recording: frames beyond a short queue are
 //!   dropped and counted.
 //! - Below `recording.min_free_mib` of free space recording stops (reported once as
@@ -26,7 +27,8 @@
 //!
 //! # When files may be deleted
 //!
-//! Only by [`enforce_retention`]: beyond `recording.retention_days` of age, or oldest
+//! Only by [`enforce_retention`]: beyond `recording.retention_days` of age (by the
+//! segment's recorded end, not the file's mtime), or oldest
 //! first beyond `recording.max_total_mib` in total. The most recently written segment is
 //! never deleted. The caller then removes the deleted files' records from the store.
 
@@ -38,6 +40,7 @@ mod frame_rate;
 mod pipeline;
 mod recorder;
 mod retention;
+mod salvage;
 mod segment;
 
 pub use disk_space::free_space_mib;
@@ -45,6 +48,7 @@ pub use encoder::{AUTO_ENCODER_ORDER, available_h264_encoders, choose_encoder};
 pub use error::RecordError;
 pub use recorder::Recorder;
 pub use retention::enforce_retention;
+pub use salvage::{SalvagedSegment, salvage_segment};
 pub use segment::{
     SEGMENT_FILE_PATTERN, SegmentFinished, next_segment_index, segment_index, sha256_of,
 };

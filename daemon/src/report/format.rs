@@ -2,7 +2,9 @@
 
 use chrono::{DateTime, Utc};
 
+use super::evidence::Evidence;
 use super::model::ThresholdsUsed;
+use crate::clock::ClockStep;
 use crate::event::{EventDetails, EventKind};
 
 /// A proctor-facing name for an event kind.
@@ -17,6 +19,8 @@ pub fn kind_title(kind: EventKind) -> &'static str {
         EventKind::DeviceDetected => "Device",
         EventKind::CameraLost => "Camera lost",
         EventKind::RecordingStopped => "Recording stopped",
+        EventKind::DaemonDown => "Kiosk software down",
+        EventKind::StoreRecovered => "Store recovered",
         EventKind::Logged => "Logged",
     }
 }
@@ -32,7 +36,10 @@ pub fn kind_colour(kind: EventKind) -> (u8, u8, u8) {
         EventKind::NotesDetected => (23, 190, 207),
         EventKind::DeviceDetected => (44, 160, 44),
         EventKind::Logged => (140, 86, 75),
-        EventKind::CameraLost | EventKind::RecordingStopped => (127, 127, 127),
+        EventKind::CameraLost
+        | EventKind::RecordingStopped
+        | EventKind::DaemonDown
+        | EventKind::StoreRecovered => (127, 127, 127),
     }
 }
 
@@ -146,6 +153,54 @@ fn trim_float(f: f64) -> String {
     let text = text.trim_end_matches('0');
     text.strip_suffix('.')
         .map_or_else(|| text.to_owned(), |t| format!("{t}.0"))
+}
+
+/// "97.5 % analysed; gaps: kiosk software down at 00:14 for 6.2 s, camera lost at ..."
+pub fn evidence_text(evidence: &Evidence) -> String {
+    let share = format!(
+        "{:.1} % of the session analysed",
+        evidence.analysed_share * 100.0
+    );
+    if evidence.gaps.is_empty() {
+        return format!("{share}; no gaps");
+    }
+    let gaps: Vec<String> = evidence
+        .gaps
+        .iter()
+        .map(|g| {
+            format!(
+                "{} at {} for {}",
+                kind_title(g.kind).to_lowercase(),
+                offset_text(g.offset_s),
+                duration_text(g.duration_s)
+            )
+        })
+        .collect();
+    format!(
+        "{share}; gaps (kiosk faults, not charged): {}",
+        gaps.join(", ")
+    )
+}
+
+/// "+3600.0 s at 09:00:02 UTC", or "none" when the wall clock never stepped.
+pub fn clock_steps_text(steps: &[ClockStep]) -> String {
+    if steps.is_empty() {
+        return "none".into();
+    }
+    let steps: Vec<String> = steps
+        .iter()
+        .map(|s| {
+            format!(
+                "{:+.1} s at {}",
+                s.step_s,
+                s.at.format("%Y-%m-%d %H:%M:%S UTC")
+            )
+        })
+        .collect();
+    format!(
+        "{} (the session's times stay on its own clock)",
+        steps.join(", ")
+    )
 }
 
 #[cfg(test)]

@@ -7,8 +7,8 @@ use std::fmt::Write;
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
 
 use super::format::{
-    details_text, duration_text, kind_colour, kind_title, offset_text, points_text, threshold_rows,
-    wall_time_text,
+    clock_steps_text, details_text, duration_text, evidence_text, kind_colour, kind_title,
+    offset_text, points_text, threshold_rows, wall_time_text,
 };
 use super::model::Report;
 use super::timeline::Timeline;
@@ -235,7 +235,7 @@ fn write_deductions(out: &mut String, r: &Report) -> std::fmt::Result {
     )?;
     writeln!(
         out,
-        "</tbody></table><p class=\"note\">Camera loss and recording faults are kiosk faults: listed, never charged to the candidate.</p></section>"
+        "</tbody></table><p class=\"note\">Camera loss, recording faults and the kiosk software being down are kiosk faults: listed, never charged to the candidate.</p></section>"
     )
 }
 
@@ -262,6 +262,8 @@ fn write_health(out: &mut String, r: &Report) -> std::fmt::Result {
         "Mean inference time",
         format!("{:.1} ms", h.mean_inference_ms),
     )?;
+    row("Evidence completeness", evidence_text(&r.evidence))?;
+    row("Wall-clock steps", clock_steps_text(&h.clock_steps))?;
     writeln!(out, "</dl></section>")
 }
 

@@ -1,11 +1,12 @@
 //! Session reports: the integrity score and the events behind it, as JSON, HTML and PDF.
 //!
-//! `Report::build` is pure apart from the clock reading for a session still running: it
+//! `Report::build_at` is pure (`build` reads the clock for a session still running): it
 //! pairs the stored Start/End records by id, scores them with the published deduction
 //! table, and keeps the models, thresholds and kiosk health so that a proctor can judge
 //! (and a reviewer reproduce) the result. Renderers only read a `Report`.
 
 mod events;
+mod evidence;
 pub mod format;
 mod html;
 mod model;
@@ -16,6 +17,7 @@ mod timeline;
 use std::path::PathBuf;
 
 pub use events::{ReportEvent, pair_events};
+pub use evidence::{Evidence, EvidenceGap, GAP_KINDS};
 pub use html::render_html;
 pub use model::{ModelUsed, Report, ThresholdsUsed};
 pub use pdf::{DEFAULT_FONT_DIR, ReportFonts, render_pdf, render_pdf_with_fonts};

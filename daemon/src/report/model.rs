@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::ReportError;
 use super::events::{ReportEvent, pair_events};
+use super::evidence::Evidence;
 use super::score::{DeductionLine, focus_lost_count, score};
 use crate::config::{DetectionConfig, RulesConfig, ScoringConfig};
 use crate::event::ProctorEvent;
@@ -69,6 +70,9 @@ pub struct Report {
     /// The deduction table the score was computed with.
     pub scoring: ScoringConfig,
     pub health: SessionHealth,
+    /// How much of the session analysed frames cover, and the gaps (kiosk faults).
+    #[serde(default)]
+    pub evidence: Evidence,
     /// The head of the session's evidence hash chain when the report was made: a
     /// later `proctord verify` must end on the same hash.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -87,12 +91,25 @@ impl Report {
         rules: &RulesConfig,
         scoring: &ScoringConfig,
     ) -> Report {
-        let ended_at = session
-            .ended_at
-            .unwrap_or_else(Utc::now)
-            .max(session.started_at);
+        Report::build_at(session, events, health, models, rules, scoring, Utc::now())
+    }
+
+    /// As [`Report::build`], with `now` (on the session's clock) as the end of a session
+    /// still running.
+    pub fn build_at(
+        session: &Session,
+        events: &[ProctorEvent],
+        health: &SessionHealth,
+        models: Vec<ModelUsed>,
+        rules: &RulesConfig,
+        scoring: &ScoringConfig,
+        now: DateTime<Utc>,
+    ) -> Report {
+        let ended_at = session.ended_at.unwrap_or(now).max(session.started_at);
         let events = pair_events(events, session.started_at, ended_at);
         let score = score(&events, scoring);
+        let duration_s = (ended_at - session.started_at).num_milliseconds() as f64 / 1000.0;
+        let evidence = Evidence::of(&events, duration_s);
         Report {
             candidate: session.candidate.clone(),
             exam_id: session.exam_id.clone(),
@@ -100,7 +117,7 @@ impl Report {
             started_at: session.started_at,
             ended_at,
             in_progress: session.ended_at.is_none(),
-            duration_s: (ended_at - session.started_at).num_milliseconds() as f64 / 1000.0,
+            duration_s,
             focus_lost_count: focus_lost_count(&events),
             events,
             deductions: score.lines,
@@ -113,6 +130,7 @@ impl Report {
             },
             scoring: scoring.clone(),
             health: health.clone(),
+            evidence,
             evidence_chain: None,
         }
     }

@@ -55,6 +55,20 @@ impl Episode {
         }
     }
 
+    /// The active event's id and where it would end if the evidence stopped at
+    /// `last_seen`: when its condition first cleared, or `last_seen` itself.
+    pub(super) fn open_end(&self, last_seen: Duration) -> Option<(Uuid, Duration)> {
+        match self.state {
+            State::Active {
+                id,
+                onset,
+                clear_since,
+                ..
+            } => Some((id, clear_since.unwrap_or(last_seen).max(onset))),
+            _ => None,
+        }
+    }
+
     /// Details of the pending or active event, to be enriched by the rule.
     pub(super) fn details_mut(&mut self) -> Option<&mut EventDetails> {
         match &mut self.state {

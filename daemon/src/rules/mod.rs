@@ -66,6 +66,7 @@ use std::time::Duration;
 
 use episode::Episode;
 use objects::ObjectRule;
+use uuid::Uuid;
 
 use crate::config::RulesConfig;
 use crate::detections::{Detections, ObjectClass};
@@ -262,6 +263,25 @@ impl RulesEngine {
         }
         self.person_in_view = false;
         due
+    }
+
+    /// Every open event with the stream time it would end at if the evidence stopped
+    /// now (a crash): frame-judged events at the last frame or when their condition first
+    /// cleared, `camera_lost` at `now` (the outage was known to last until then).
+    pub fn open_event_ends(&self, now: Duration) -> Vec<(Uuid, Duration)> {
+        let last_frame = self.last_frame_at.unwrap_or(Duration::ZERO);
+        let mut ends: Vec<(Uuid, Duration)> = [
+            &self.no_face,
+            &self.looking_away,
+            &self.eyes_away,
+            &self.multiple_faces,
+        ]
+        .iter()
+        .filter_map(|e| e.open_end(last_frame))
+        .chain(self.objects.iter().filter_map(|r| r.open_end(last_frame)))
+        .collect();
+        ends.extend(self.camera_lost.open_end(now.max(last_frame)));
+        ends
     }
 
     /// The camera gave no frame after `last_frame_at`: open (or continue) camera_lost and

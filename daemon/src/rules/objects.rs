@@ -5,6 +5,8 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
+use uuid::Uuid;
+
 use super::episode::Episode;
 use crate::detections::{DetectedObject, ObjectClass};
 use crate::event::{EventDetails, EventKind, RuleEvent};
@@ -104,6 +106,10 @@ impl ObjectRule {
             self.window.clear();
         }
         end
+    }
+
+    pub(super) fn open_end(&self, last_seen: Duration) -> Option<(Uuid, Duration)> {
+        self.episode.open_end(last_seen)
     }
 
     pub(super) fn close(&mut self, at: Duration) -> Option<RuleEvent> {

@@ -8,7 +8,9 @@ use std::time::Duration;
 use uuid::Uuid;
 
 use super::Shared;
-use crate::event::{ProctorEvent, RuleEvent};
+use super::evidence::EvidenceKeeper;
+use super::recovery::daemon_down_end;
+use crate::event::RuleEvent;
 use crate::pipeline::Analysis;
 
 /// How long to wait for a frame before telling the rules that none came.
@@ -20,11 +22,12 @@ pub fn run(shared: Arc<Shared>, mut analysis: Analysis) -> Result<(), String> {
     let cfg = shared.control.config().clone();
     let mut session: Option<Uuid> = shared.control.active().map(|s| s.id);
     if session.is_some() {
-        shared.health.begin_session();
+        shared.begin_session();
     }
+    let mut evidence = EvidenceKeeper::default();
     let mut consecutive_errors = 0u32;
     while !shared.is_shutting_down() {
-        let now = shared.started.elapsed();
+        let now = shared.stream_now();
         let close_requests = shared.take_close_requests();
         if !close_requests.is_empty() {
             // The session is about to end: its open events end now, under it.
@@ -40,11 +43,15 @@ pub fn run(shared: Arc<Shared>, mut analysis: Analysis) -> Result<(), String> {
             record_all(&shared, analysis.finish(now), session);
             analysis.reset_rules(&cfg);
             if active.is_some() {
-                shared.health.begin_session();
+                shared.begin_session();
             }
             session = active;
         }
-        match shared.slot.take(IDLE_TICK) {
+        let frame = shared.slot.take(IDLE_TICK);
+        if let Some(frame) = &frame {
+            shared.observe_clocks(frame, session.is_some());
+        }
+        match frame {
             Some(frame) => match analysis.process(&frame) {
                 Ok(Some(a)) => {
                     consecutive_errors = 0;
@@ -53,6 +60,17 @@ pub fn run(shared: Arc<Shared>, mut analysis: Analysis) -> Result<(), String> {
                         .record_inference(a.detections.inference_ms.total_ms);
                     shared.analysis_heartbeat();
                     shared.notify_ready_once();
+                    if let Some(down) = shared.take_down_since(session) {
+                        // The first frame since the previous run: the gap ends here.
+                        shared.record(&daemon_down_end(&down, shared.wall_at(frame.pts)));
+                    }
+                    evidence.frame_analysed(
+                        &shared,
+                        &analysis,
+                        session,
+                        frame.pts,
+                        !a.events.is_empty(),
+                    );
                     record_all(&shared, a.events, session);
                     if let Some(live) = &shared.live {
                         live.publish_frame(&frame, &a.detections);
@@ -71,25 +89,32 @@ pub fn run(shared: Arc<Shared>, mut analysis: Analysis) -> Result<(), String> {
                 }
             },
             None => {
-                record_all(&shared, analysis.idle(shared.started.elapsed()), session);
+                let idle = analysis.idle(shared.stream_now());
+                if !idle.is_empty() {
+                    evidence.write(&shared, &analysis, session, false);
+                }
+                record_all(&shared, idle, session);
                 // Waiting for a camera that is gone is the job; waiting on a healthy one is not.
                 if !shared.health.camera_connected.load(Relaxed) {
                     shared.analysis_heartbeat();
                 }
             }
         }
+        evidence.tick(&shared, &analysis, session);
         if session.is_some() {
-            shared.control.update_health(shared.health.session_health());
+            shared.control.update_health(shared.session_health());
         }
     }
-    record_all(&shared, analysis.finish(shared.started.elapsed()), session);
+    record_all(&shared, analysis.finish(shared.stream_now()), session);
+    // Nothing is open any more; the next start counts the time down from here.
+    evidence.write(&shared, &analysis, session, true);
     log::info!("Analysis stopped.");
     Ok(())
 }
 
 fn record_all(shared: &Shared, events: Vec<RuleEvent>, session: Option<Uuid>) {
     for ev in events {
-        let event = ProctorEvent::from_rule(&ev, session, shared.started_wall);
+        let event = shared.event_from_rule(&ev, session);
         shared.record(&event);
     }
 }

@@ -4,9 +4,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use chrono::Utc;
 use uuid::Uuid;
 
 use super::Shared;
@@ -14,7 +13,7 @@ use crate::capture::{CaptureError, FrameSource};
 use crate::event::{EventDetails, EventKind, Phase, ProctorEvent};
 use crate::frame::Frame;
 use crate::record::{Recorder, SegmentFinished, recordings_dir};
-use crate::store::SegmentRecord;
+use crate::store::{SegmentRecord, SegmentState};
 
 /// Opens the frame source: `capture::open_source` in the daemon; tests stand a fake
 /// camera in for hardware this machine lacks.
@@ -26,7 +25,8 @@ pub fn run(shared: Arc<Shared>, mut open_source: SourceOpener) {
     let mut source: Option<Box<dyn FrameSource>> = None;
     let mut recorder = SessionRecorder::new(shared.clone());
     let mut seq = 0u64;
-    let mut lost_since: Option<Instant> = None;
+    // Stream time the frames stopped at.
+    let mut lost_since: Option<Duration> = None;
     let mut warned_end = false;
 
     while !shared.is_shutting_down() {
@@ -51,26 +51,26 @@ pub fn run(shared: Arc<Shared>, mut open_source: SourceOpener) {
         match src.next_frame() {
             Ok(Some(frame)) => {
                 if let Some(since) = lost_since.take() {
+                    let outage = shared.stream_now().saturating_sub(since);
                     shared
                         .health
                         .camera_outage_ms
-                        .fetch_add(since.elapsed().as_millis() as u64, Relaxed);
-                    log::info!(
-                        "The camera is back after {:.1} s.",
-                        since.elapsed().as_secs_f64()
-                    );
+                        .fetch_add(outage.as_millis() as u64, Relaxed);
+                    log::info!("The camera is back after {:.1} s.", outage.as_secs_f64());
                     shared
                         .health
                         .set_camera_state(format!("capturing from {}", src.describe()));
                 }
                 shared.health.camera_connected.store(true, Relaxed);
-                // One clock for the whole daemon: the time since it started. A camera
-                // reopened after an unplug restarts its own timestamps; the rules must
-                // not see time go backwards.
+                // One clock for the whole daemon, read once here at capture: the
+                // monotonic time since it started (a camera reopened after an unplug
+                // restarts its own timestamps; the rules must not see time go
+                // backwards) and the system's wall clock, from which the analysis
+                // stage notices clock steps. Everything downstream derives from these.
                 let frame = Frame {
                     seq,
-                    pts: shared.started.elapsed(),
-                    wall_time: Utc::now(),
+                    pts: shared.stream_now(),
+                    wall_time: shared.clocks.realtime(),
                     ..frame
                 };
                 seq += 1;
@@ -122,9 +122,9 @@ pub fn run(shared: Arc<Shared>, mut open_source: SourceOpener) {
     log::info!("Capture stopped.");
 }
 
-fn mark_lost(shared: &Shared, lost_since: &mut Option<Instant>, why: &str) {
+fn mark_lost(shared: &Shared, lost_since: &mut Option<Duration>, why: &str) {
     if lost_since.is_none() {
-        *lost_since = Some(Instant::now());
+        *lost_since = Some(shared.stream_now());
         shared.health.camera_outages.fetch_add(1, Relaxed);
         shared.health.camera_connected.store(false, Relaxed);
         log::warn!("No frames from the camera: {why}. Retrying; proctoring events wait for it.");
@@ -176,6 +176,7 @@ impl SessionRecorder {
                 duration_s: seg.duration_s,
                 sha256: seg.sha256,
                 bytes: seg.bytes,
+                state: SegmentState::Complete,
             };
             health.health.segments_finished.fetch_add(1, Relaxed);
             if let Err(e) = store.add_segment(&record) {
@@ -223,25 +224,26 @@ impl SessionRecorder {
     }
 
     /// Recording failed (full disk, encoder error): detection goes on, the proctor and
-    /// the office are told with a `recording_stopped` event.
+    /// the office are told with a `recording_stopped` event. It stays open: recording
+    /// does not resume in this session (it lasts until the session's end), unless the
+    /// daemon restarts, whose recovery ends it at the last sign of life.
     fn stopped_with(&mut self, session_id: Uuid, why: &str) {
         log::error!("Recording stopped: {why}. Detection and events go on.");
         self.shared.health.recording.store(false, Relaxed);
         self.shared
             .health
             .set_recording_note(format!("stopped: {why}"));
-        let now = Utc::now();
-        let at = self.shared.started.elapsed().as_secs_f64();
+        let at = self.shared.stream_now();
         let event = ProctorEvent {
             id: Uuid::now_v7(),
             session_id: Some(session_id).filter(|id| !id.is_nil()),
             kind: EventKind::RecordingStopped,
-            phase: Phase::End,
-            started_at: now,
-            ended_at: Some(now),
-            duration_s: Some(0.0),
-            started_at_s: at,
-            ended_at_s: Some(at),
+            phase: Phase::Start,
+            started_at: self.shared.wall_at(at),
+            ended_at: None,
+            duration_s: None,
+            started_at_s: at.as_secs_f64(),
+            ended_at_s: None,
             details: EventDetails {
                 note: Some(why.to_string()),
                 ..EventDetails::default()

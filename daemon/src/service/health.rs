@@ -27,6 +27,8 @@ pub struct Health {
     pub segments_finished: AtomicU64,
     pub events_recorded: AtomicU64,
     pub store_errors: AtomicU64,
+    /// Wall-clock steps seen (see `clock::WallMap`).
+    pub clock_steps: AtomicU64,
     state: Mutex<HealthState>,
 }
 
@@ -111,6 +113,8 @@ impl Health {
                     / analysed as f64
                     / 1000.0) as f32
             },
+            // Kept by `Shared`, which sees the clocks.
+            clock_steps: Vec::new(),
         }
     }
 
@@ -169,6 +173,7 @@ impl Health {
             },
             "events_recorded": self.events_recorded.load(Relaxed),
             "store_errors": self.store_errors.load(Relaxed),
+            "clock_steps": self.clock_steps.load(Relaxed),
             "outbox_len": outbox_len,
             "mqtt": mqtt,
         })

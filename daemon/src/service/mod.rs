@@ -11,6 +11,8 @@
 
 mod analysis_loop;
 mod capture_loop;
+mod evidence;
+pub mod recovery;
 
 pub use capture_loop::SourceOpener;
 pub mod health;
@@ -20,15 +22,16 @@ pub mod slot;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Condvar, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
+use crate::clock::{ClockStep, Clocks, RealClocks, WallMap};
 use crate::config::Config;
 use crate::control::Control;
-use crate::event::ProctorEvent;
+use crate::event::{EventDetails, EventKind, Phase, ProctorEvent, RuleEvent};
 use crate::inference::Detector;
 use crate::live::LiveView;
 use crate::pipeline::Analysis;
@@ -45,9 +48,19 @@ pub struct Shared {
     pub slot: FrameSlot,
     pub health: Health,
     pub live: Option<LiveView>,
-    /// Stream time 0 of the whole daemon (see `capture_loop`).
-    pub started: Instant,
-    pub started_wall: DateTime<Utc>,
+    /// Every reading of time goes through here (simulated in tests).
+    pub clocks: Arc<dyn Clocks>,
+    /// The monotonic reading at stream time 0 of the whole daemon (see `capture_loop`).
+    origin: Duration,
+    /// Stream time on the calendar: the daemon's one clock (see `clock::WallMap`).
+    wall: Mutex<WallMap>,
+    /// Wall-clock steps seen during the active session.
+    clock_steps: Mutex<Vec<ClockStep>>,
+    /// The calendar at stream time 0, never moved by a later step (see `retention_now`).
+    unstepped_epoch: Mutex<DateTime<Utc>>,
+    /// The active session's `daemon_down` gap left by the previous run, ended at the
+    /// first analysed frame (see `recovery`).
+    down_since: Mutex<Option<ProctorEvent>>,
     shutdown: AtomicBool,
     shutdown_wake: (Mutex<()>, Condvar),
     ready_sent: AtomicBool,
@@ -69,8 +82,12 @@ impl Shared {
         self.shutdown_wake.1.notify_all();
     }
 
-    /// Sleeps, waking early on shutdown.
+    /// Sleeps, waking early on shutdown. On simulated clocks, only advances them.
     pub fn sleep_unless_shutdown(&self, d: Duration) {
+        if self.clocks.is_simulated() {
+            self.clocks.sleep(d);
+            return;
+        }
         let guard = self
             .shutdown_wake
             .0
@@ -82,8 +99,123 @@ impl Shared {
             .wait_timeout_while(guard, d, |_| !self.is_shutting_down());
     }
 
+    /// Time since the daemon started, on the monotonic clock: what frames and events
+    /// are stamped with.
+    pub fn stream_now(&self) -> Duration {
+        self.clocks.monotonic().saturating_sub(self.origin)
+    }
+
+    /// A stream time on the calendar.
+    pub fn wall_at(&self, stream: Duration) -> DateTime<Utc> {
+        self.wall
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .at(stream)
+    }
+
+    /// Now, on the daemon's one clock.
+    pub fn wall_now(&self) -> DateTime<Utc> {
+        self.wall_at(self.stream_now())
+    }
+
+    /// Places a rule event (in stream time) on the daemon's clock.
+    pub fn event_from_rule(&self, ev: &RuleEvent, session: Option<uuid::Uuid>) -> ProctorEvent {
+        let wall = self.wall.lock().unwrap_or_else(|p| p.into_inner());
+        ProctorEvent::from_rule(ev, session, wall.at(Duration::ZERO))
+    }
+
+    /// Feeds a frame's two clock readings to the mapping; a wall-clock step during a
+    /// session is logged and kept for the session's health.
+    pub fn observe_clocks(&self, frame: &crate::frame::Frame, in_session: bool) {
+        let step = self.wall.lock().unwrap_or_else(|p| p.into_inner()).observe(
+            frame.pts,
+            frame.wall_time,
+            !in_session,
+        );
+        if let Some(step) = step {
+            self.health.clock_steps.fetch_add(1, Relaxed);
+            if in_session {
+                log::warn!(
+                    "The system clock jumped by {:+.1} s; the session keeps its own clock (times stay consistent), and its health notes the jump.",
+                    step.step_s
+                );
+                self.clock_steps
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push(step);
+            } else {
+                log::warn!(
+                    "The system clock jumped by {:+.1} s; proctord follows it (no session is running).",
+                    step.step_s
+                );
+            }
+        }
+    }
+
+    /// Now for retention: the calendar as it read when the daemon started, carried on by
+    /// the monotonic clock, so no wall-clock step during this run ages a recording.
+    pub fn retention_now(&self) -> DateTime<Utc> {
+        *self
+            .unstepped_epoch
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            + chrono::Duration::from_std(self.stream_now()).unwrap_or_default()
+    }
+
+    /// How far the daemon's clock is ahead of the system clock now.
+    pub fn clock_ahead(&self) -> chrono::Duration {
+        let stream = self.stream_now();
+        let wall = self.clocks.realtime();
+        self.wall
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .ahead_of(stream, wall)
+    }
+
+    /// Recovery found the active session running when the previous run stopped: go on
+    /// on its clock, and end its `daemon_down` gap at the first analysed frame.
+    pub fn resume(&self, recovery: &recovery::Recovery) {
+        let mut wall = self.wall.lock().unwrap_or_else(|p| p.into_inner());
+        wall.shift(recovery.clock_ahead);
+        *self
+            .unstepped_epoch
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = wall.at(Duration::ZERO);
+        drop(wall);
+        *self.down_since.lock().unwrap_or_else(|p| p.into_inner()) = recovery.down_since.clone();
+    }
+
+    /// The active session's health, with the clock steps seen during it.
+    pub fn session_health(&self) -> crate::session::SessionHealth {
+        let mut health = self.health.session_health();
+        health.clock_steps = self
+            .clock_steps
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        health
+    }
+
+    fn begin_session(&self) {
+        self.health.begin_session();
+        self.clock_steps
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+    }
+
+    /// The `daemon_down` gap, once: taken by the analysis thread at its first frame.
+    fn take_down_since(&self, session: Option<uuid::Uuid>) -> Option<ProctorEvent> {
+        let mut down = self.down_since.lock().unwrap_or_else(|p| p.into_inner());
+        if down.as_ref().is_some_and(|d| d.session_id == session) {
+            down.take()
+        } else {
+            None
+        }
+    }
+
     fn now_ms(&self) -> u64 {
-        self.started.elapsed().as_millis() as u64
+        self.stream_now().as_millis() as u64
     }
 
     pub fn capture_heartbeat(&self) {
@@ -163,13 +295,28 @@ impl Shared {
 
 impl Shared {
     pub fn new(control: Control, live: Option<LiveView>) -> Arc<Shared> {
+        Shared::with_clocks(control, live, Arc::new(RealClocks::new()))
+    }
+
+    /// A pipeline on the given clocks (tests: `clock::SimulatedClocks`).
+    pub fn with_clocks(
+        control: Control,
+        live: Option<LiveView>,
+        clocks: Arc<dyn Clocks>,
+    ) -> Arc<Shared> {
+        let origin = clocks.monotonic();
+        let wall = WallMap::new(Duration::ZERO, clocks.realtime());
         Arc::new(Shared {
             control,
             slot: FrameSlot::default(),
             health: Health::default(),
             live,
-            started: Instant::now(),
-            started_wall: Utc::now(),
+            clocks,
+            origin,
+            unstepped_epoch: Mutex::new(wall.at(Duration::ZERO)),
+            wall: Mutex::new(wall),
+            clock_steps: Mutex::new(Vec::new()),
+            down_since: Mutex::new(None),
             shutdown: AtomicBool::new(false),
             shutdown_wake: (Mutex::new(()), Condvar::new()),
             ready_sent: AtomicBool::new(false),
@@ -199,6 +346,8 @@ impl Pipeline {
             shared
                 .control
                 .set_close_open_events(Arc::new(move || s.close_open_events()));
+            let s = shared.clone();
+            shared.control.set_clock(Arc::new(move || s.wall_now()));
         }
         let capture = {
             let s = shared.clone();
@@ -246,16 +395,22 @@ pub fn run(config_path: &Path) -> anyhow::Result<()> {
     let models: Vec<ModelUsed> = detector.models().iter().map(ModelUsed::from).collect();
     let accelerator = detector.ran_on().as_str();
     let store_dir = cfg.kiosk.state_dir.join("store");
-    let store = Store::open(&store_dir)
+    let (store, recovered) = Store::open_or_recover(&store_dir, Utc::now())
         .with_context(|| format!("cannot open the store in {}", store_dir.display()))?;
     // Nobody would ever acknowledge items queued with MQTT off: queue none.
     store.outbox().set_publishing(cfg.mqtt.enabled);
     store
         .outbox()
         .set_max_message_bytes(cfg.mqtt.max_message_bytes);
+    let recovery = recovery::recover(&store, &cfg.kiosk.state_dir)
+        .context("cannot recover from the previous run")?;
     let control = Control::new(store.clone(), cfg.clone(), models)?;
     let live = cfg.web.enabled.then(LiveView::new);
     let shared = Shared::new(control, live.clone());
+    shared.resume(&recovery);
+    if let Some(recovered) = recovered {
+        shared.record(&store_recovered_event(&shared, &recovered.describe()));
+    }
     let capture_cfg = cfg.capture.clone();
     let opener: SourceOpener = Box::new(move || crate::capture::open_source(&capture_cfg));
     let pipeline = Pipeline::start(shared.clone(), Analysis::new(detector, &cfg), opener)?;
@@ -331,7 +486,9 @@ async fn serve(
                 seconds += 1;
                 shared.health.sample_rates();
                 let mqtt = mqtt_status.as_ref().map_or(serde_json::json!({"enabled": false}), |s| serde_json::to_value(&*s.borrow()).unwrap_or_default());
-                let snapshot = shared.health.snapshot(shared.slot.depth(), store.outbox().len(), mqtt, shared.started.elapsed(), accelerator);
+                let mut snapshot = shared.health.snapshot(shared.slot.depth(), store.outbox().len(), mqtt, shared.stream_now(), accelerator);
+                // Committed writes whose flush failed: live, but the disk needs a look.
+                snapshot["store_unflushed_commits"] = store.unflushed_commits().into();
                 if let Some(live) = &live { live.publish_health(snapshot.clone()); }
                 let _ = health_tx.send(snapshot);
                 if let Some(interval) = watchdog
@@ -360,6 +517,27 @@ async fn serve(
         );
     }
     Ok(())
+}
+
+/// The kiosk event that says the store was damaged and a fresh one begun.
+fn store_recovered_event(shared: &Shared, what: &str) -> ProctorEvent {
+    let now = shared.wall_now();
+    let at = shared.stream_now().as_secs_f64();
+    ProctorEvent {
+        id: uuid::Uuid::now_v7(),
+        session_id: None,
+        kind: EventKind::StoreRecovered,
+        phase: Phase::End,
+        started_at: now,
+        ended_at: Some(now),
+        duration_s: Some(0.0),
+        started_at_s: at,
+        ended_at_s: Some(at),
+        details: EventDetails {
+            note: Some(what.to_string()),
+            ..EventDetails::default()
+        },
+    }
 }
 
 async fn follow_commands(
@@ -412,7 +590,22 @@ async fn follow_commands(
 fn apply_retention(shared: &Shared) {
     let cfg = &shared.control.config().recording;
     let dir = recordings_dir(&shared.control.config().kiosk.state_dir);
-    for path in enforce_retention(&dir, cfg.retention_days, cfg.max_total_mib) {
+    let ended_at = match shared.control.store().all_segments() {
+        Ok(segments) => segments
+            .into_iter()
+            .map(|s| {
+                let end = s.started_at
+                    + chrono::Duration::milliseconds((s.duration_s * 1000.0).round() as i64);
+                (s.path, end)
+            })
+            .collect(),
+        Err(e) => {
+            log::warn!("Retention skipped: cannot read the segment records: {e}");
+            return;
+        }
+    };
+    let now = shared.retention_now();
+    for path in enforce_retention(&dir, &ended_at, now, cfg.retention_days, cfg.max_total_mib) {
         log::info!("Retention removed {}.", path.display());
         let session = path
             .parent()
@@ -422,5 +615,81 @@ fn apply_retention(shared: &Shared) {
         if let Err(e) = shared.control.store().remove_segment(session, &path) {
             log::warn!("Cannot remove the record of {}: {e}", path.display());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::SimulatedClocks;
+
+    fn shared_on(clocks: Arc<SimulatedClocks>) -> (tempfile::TempDir, Arc<Shared>) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let control = Control::new(store, Config::default(), vec![]).unwrap();
+        (dir, Shared::with_clocks(control, None, clocks))
+    }
+
+    #[test]
+    fn the_watchdog_is_fed_only_while_both_threads_beat_on_the_daemons_clock() {
+        let clocks = Arc::new(SimulatedClocks::new(Utc::now()));
+        let (_dir, shared) = shared_on(clocks.clone());
+        let window = Duration::from_secs(15);
+        shared.capture_heartbeat();
+        shared.analysis_heartbeat();
+        assert!(shared.making_progress(window));
+
+        // Inference hangs: capture goes on beating, analysis does not.
+        for _ in 0..16 {
+            clocks.sleep(Duration::from_secs(1));
+            shared.capture_heartbeat();
+        }
+        assert!(
+            !shared.making_progress(window),
+            "a hung analysis fed the watchdog"
+        );
+
+        shared.analysis_heartbeat();
+        assert!(shared.making_progress(window));
+    }
+
+    #[test]
+    fn a_wall_clock_step_between_sessions_is_followed_and_during_one_is_kept_for_its_health() {
+        let boot = DateTime::parse_from_rfc3339("1970-01-01T00:00:30Z")
+            .unwrap()
+            .to_utc();
+        let clocks = Arc::new(SimulatedClocks::new(boot));
+        let (_dir, shared) = shared_on(clocks.clone());
+        let frame = |clocks: &SimulatedClocks, shared: &Shared| {
+            crate::frame::Frame::new_rgb(
+                0,
+                shared.stream_now(),
+                clocks.realtime(),
+                1,
+                1,
+                Arc::from(vec![0u8; 3]),
+            )
+        };
+        // NTP sets the clock after boot, before any session: the daemon follows.
+        shared.observe_clocks(&frame(&clocks, &shared), false);
+        clocks.sleep(Duration::from_secs(1));
+        clocks.step_wall(chrono::Duration::days(20_000));
+        shared.observe_clocks(&frame(&clocks, &shared), false);
+        assert_eq!(shared.wall_now(), clocks.realtime());
+        assert!(shared.session_health().clock_steps.is_empty());
+
+        // A step during a session is kept, and the session's clock does not move.
+        shared.begin_session();
+        clocks.sleep(Duration::from_secs(1));
+        let before = shared.wall_now();
+        clocks.step_wall(chrono::Duration::seconds(-90));
+        shared.observe_clocks(&frame(&clocks, &shared), true);
+        clocks.sleep(Duration::from_secs(1));
+        assert_eq!(shared.wall_now(), before + chrono::Duration::seconds(1));
+        let steps = shared.session_health().clock_steps;
+        assert_eq!(steps.len(), 1);
+        assert_eq!(steps[0].step_s, -90.0);
+        // Retention's clock ignores both steps.
+        assert_eq!(shared.retention_now(), boot + chrono::Duration::seconds(3));
     }
 }

@@ -36,6 +36,16 @@ pub enum StoreError {
         supported: u32,
     },
 
+    #[error(
+        "the store at {dir} is damaged ({cause}) and could not be moved aside to {to}: {source}. Move it away by hand (keep it: it holds exam evidence) and restart proctord"
+    )]
+    CannotMoveAside {
+        dir: PathBuf,
+        to: PathBuf,
+        cause: String,
+        source: io::Error,
+    },
+
     #[error("the store refused an operation: {0}")]
     Internal(String),
 
@@ -47,7 +57,7 @@ pub enum StoreError {
     #[error("there is no session {0}")]
     SessionNotFound(Uuid),
 
-    #[error("session {0} has already ended")]
+    #[error("session {0} has already ended; its report is final and takes no more events")]
     SessionAlreadyEnded(Uuid),
 
     #[error(

@@ -2,21 +2,23 @@
 //! for the `events` topic in the same transaction.
 
 use sled::Transactional;
-use sled::transaction::ConflictableTransactionError::Abort;
 use uuid::Uuid;
 
 use super::chain;
 use super::keys::{event_key, owner_prefix};
 use super::outbox::OutboxTopic;
+use super::sessions::unended_session_in;
 use super::{Store, StoreError};
 use crate::event::ProctorEvent;
 
 impl Store {
     /// Stores an event under its session (or with the kiosk events when it has none),
     /// linked into that owner's hash chain, and queues it for publishing, atomically;
-    /// returns its sequence.
+    /// returns its sequence. An event for a session that has ended is refused
+    /// ([`StoreError::SessionAlreadyEnded`]): its report is final.
     pub fn append_event(&self, event: &ProctorEvent) -> Result<u64, StoreError> {
         let json = serde_json::to_vec(event).expect("a ProctorEvent always serialises");
+        let dir = self.dir.clone();
         self.write_queued(|| {
             let staged = self.outbox.stage(OutboxTopic::Events, &json)?;
             let seq = match staged.first_seq() {
@@ -32,10 +34,8 @@ impl Store {
                 &self.chain_heads,
             )
                 .transaction(|(sessions, events, outbox, heads)| {
-                    if let Some(id) = event.session_id
-                        && sessions.get(id.as_bytes())?.is_none()
-                    {
-                        return Err(Abort(StoreError::SessionNotFound(id)));
+                    if let Some(id) = event.session_id {
+                        unended_session_in(sessions, id, &dir)?;
                     }
                     events.insert(&key, stored.as_slice())?;
                     chain::put_head(heads, event.session_id, &head)?;

@@ -19,6 +19,8 @@
 //! | `chain_retired`  | owner (16 bytes) ++ chain index (u64) | [`chain::Retired`] as JSON     |
 //! | `outbox`         | seq (u64)                             | see [`outbox`]                 |
 //! | `session_health` | session id (16 bytes)                 | [`SessionHealth`] as JSON      |
+//! | `reports`        | session id (16 bytes)                 | the final report as JSON       |
+//! | `heartbeat`      | `"last"`                              | see [`heartbeat`]              |
 //!
 //! Sequences come from sled's `generate_id`: monotonic across restarts and crashes,
 //! with gaps. An event and its outbox item share one sequence (the event takes its own
@@ -28,13 +30,21 @@
 //!
 //! # Invariants
 //!
-//! - A write that returned `Ok` has been flushed to disk: every public write method
-//!   flushes before returning.
+//! - A write that returned `Ok` has been committed, and flushed to disk before
+//!   returning. If the commit succeeded but the flush failed (a full disk), the record
+//!   is live (every reader sees it, the outbox publishes it), so the write still returns
+//!   `Ok`: answering "failed" would make the caller retry a record that exists. Such a
+//!   write is logged and counted ([`Store::unflushed_commits`], in the health snapshot);
+//!   sled then refuses later commits, which do fail, until proctord restarts.
 //! - A record and the outbox item announcing it are written in one transaction: an
 //!   event or a session change is never stored without being queued for the broker,
 //!   nor queued without being stored.
 //! - At most one session is active (`active_session` holds at most one id) and the
 //!   active session has no `ended_at`.
+//! - A session ends in one transaction with its final report: the session record, its
+//!   `reports` record and the two outbox items (`sessions`, `reports`) are written
+//!   together, so a crash can never leave an ended session without its report.
+//! - No event is added to a session that has ended.
 //! - An event or segment that names a session names one that exists.
 //! - Every event and segment record is linked into its owner's hash chain (see
 //!   [`chain`]), and `chain_heads` names the last link.
@@ -55,8 +65,10 @@ pub mod chain;
 mod error;
 mod events;
 mod health;
+pub mod heartbeat;
 mod keys;
 pub mod outbox;
+mod recovery;
 pub mod report_parts;
 mod segments;
 mod sessions;
@@ -64,11 +76,15 @@ pub mod verify;
 
 pub use chain::ChainHead;
 pub use error::StoreError;
+pub use heartbeat::{Heartbeat, OpenEventEnd};
 pub use outbox::{DEFAULT_MAX_MESSAGE_BYTES, MAX_PAYLOAD_BYTES, Outbox, OutboxItem, OutboxTopic};
-pub use segments::SegmentRecord;
+pub use recovery::RecoveredStore;
+pub use segments::{SegmentRecord, SegmentState};
+pub use sessions::EndOfSession;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use sled::transaction::TransactionError;
 
@@ -94,8 +110,10 @@ pub struct Store {
     chain_heads: sled::Tree,
     chain_retired: sled::Tree,
     outbox_tree: sled::Tree,
+    reports: sled::Tree,
     outbox: Outbox,
     dir: Arc<PathBuf>,
+    unflushed_commits: Arc<AtomicU64>,
 }
 
 impl Store {
@@ -114,12 +132,13 @@ impl Store {
         };
         let meta = tree("meta")?;
         check_schema(&db, &meta, &dir)?;
-        let (sessions, active_session, events, segments, outbox_tree) = (
+        let (sessions, active_session, events, segments, outbox_tree, reports) = (
             tree("sessions")?,
             tree("active_session")?,
             tree("events")?,
             tree("segments")?,
             tree("outbox")?,
+            tree("reports")?,
         );
         let (chain_heads, chain_retired) = (tree("chain_heads")?, tree("chain_retired")?);
         let dir = Arc::new(dir);
@@ -132,8 +151,10 @@ impl Store {
             chain_heads,
             chain_retired,
             outbox_tree,
+            reports,
             db,
             dir,
+            unflushed_commits: Arc::new(AtomicU64::new(0)),
         })
     }
 
@@ -147,8 +168,25 @@ impl Store {
         &self.outbox
     }
 
+    /// Writes committed since this store was opened whose flush failed (see the
+    /// invariants): the kiosk's health shows it, an operator checks the disk.
+    pub fn unflushed_commits(&self) -> u64 {
+        self.unflushed_commits.load(Relaxed)
+    }
+
     fn flush(&self) -> Result<(), StoreError> {
         self.db.flush().map(drop).map_err(|e| self.error(e))
+    }
+
+    /// Flushes after a committed transaction: a failure is logged and counted, not
+    /// returned, because the record is already live.
+    fn flush_committed(&self, what: &str) {
+        if let Err(e) = self.flush() {
+            self.unflushed_commits.fetch_add(1, Relaxed);
+            log::error!(
+                "The {what} is stored, but writing it to disk failed: {e}. It stays live and is written with the next flush; check the disk."
+            );
+        }
     }
 
     fn next_seq(&self) -> Result<u64, StoreError> {
@@ -166,7 +204,7 @@ impl Store {
         let (written, staged) = write()?;
         self.outbox.committed(&staged);
         drop(order);
-        self.flush()?;
+        self.flush_committed("record");
         self.outbox.wake();
         Ok(written)
     }

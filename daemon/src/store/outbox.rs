@@ -125,6 +125,12 @@ impl Staged {
         self.items.first().map(|(seq, _)| *seq)
     }
 
+    /// These items followed by `other`'s (staged later, so with higher sequences).
+    pub(crate) fn and(mut self, other: Staged) -> Staged {
+        self.items.extend(other.items);
+        self
+    }
+
     /// Writes the items inside the caller's transaction.
     pub(crate) fn write(
         &self,

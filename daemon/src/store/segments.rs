@@ -26,6 +26,28 @@ pub struct SegmentRecord {
     /// Hex SHA-256 of the file, so a report can prove the file is unaltered.
     pub sha256: String,
     pub bytes: u64,
+    /// How the file came to be recorded; absent for a segment the recorder closed.
+    #[serde(default, skip_serializing_if = "SegmentState::is_complete")]
+    pub state: SegmentState,
+}
+
+/// Whether a segment was closed by the recorder or cut off by a crash.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SegmentState {
+    /// Closed, synced and hashed by the recorder.
+    #[default]
+    Complete,
+    /// Cut off by a crash and found on restart; it plays up to its last index update.
+    Recovered,
+    /// Cut off by a crash and does not play: kept as it is and hashed, listed as lost.
+    Lost,
+}
+
+impl SegmentState {
+    pub fn is_complete(&self) -> bool {
+        *self == SegmentState::Complete
+    }
 }
 
 impl Store {

@@ -29,7 +29,8 @@ pub struct LogRequest {
 }
 
 /// `POST /api/detections/log` → 201 with the stored event. Without `interview_id` and
-/// without an active session the event is kept as a kiosk event (no session).
+/// without an active session the event is kept as a kiosk event (no session); for a
+/// session that has ended it is a 409 (its report is final).
 pub async fn log(
     _: ProctorToken,
     State(state): State<AppState>,

@@ -4,8 +4,8 @@ use super::canvas::{CONTENT_W_MM, Canvas, Colour, MARGIN_MM, PAGE_H_MM, PAGE_W_M
 use super::chart::draw_timeline;
 use super::table::{Cell, Column, Row, draw_table, table_height};
 use crate::report::format::{
-    clock_text, details_text, duration_text, kind_colour, kind_title, offset_text, points_text,
-    threshold_rows, wall_time_text,
+    clock_steps_text, clock_text, details_text, duration_text, evidence_text, kind_colour,
+    kind_title, offset_text, points_text, threshold_rows, wall_time_text,
 };
 use crate::report::model::Report;
 
@@ -246,7 +246,7 @@ fn draw_deductions(canvas: &mut Canvas, r: &Report) {
     draw_table(canvas, &columns, &rows);
     note(
         canvas,
-        "Camera loss and recording faults are kiosk faults: listed above, never charged to the candidate.",
+        "Camera loss, recording faults and the kiosk software being down are kiosk faults: listed above, never charged to the candidate.",
     );
 }
 
@@ -271,6 +271,8 @@ fn draw_health(canvas: &mut Canvas, r: &Report) {
             "Mean inference time",
             format!("{:.1} ms", h.mean_inference_ms),
         ),
+        ("Evidence completeness", evidence_text(&r.evidence)),
+        ("Wall-clock steps", clock_steps_text(&h.clock_steps)),
     ];
     key_values(canvas, &rows, 50.0);
 }
