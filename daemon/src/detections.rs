@@ -152,6 +152,10 @@ pub struct DetectedObject {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct InferenceTimes {
     pub face_ms: f32,
+    /// Whether the face detector ran on this frame (otherwise the faces were tracked from
+    /// the previous frame's landmarks).
+    #[serde(default)]
+    pub face_detector_ran: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub objects_ms: Option<f32>,
     pub total_ms: f32,

@@ -199,3 +199,41 @@ fn no_phone_is_seen_on_any_photo_without_one() {
         assert!(phones.is_empty(), "{rel}: {phones:?}");
     }
 }
+
+#[test]
+fn a_face_held_in_view_is_tracked_and_the_detector_runs_only_every_fifth_frame() {
+    let mut guard = DETECTOR.lock().unwrap_or_else(|p| p.into_inner());
+    let det = guard.get_or_insert_with(|| Detector::from_config(&config()).unwrap());
+    let frame = load_still(&media("single_face/obama.jpg")).unwrap();
+    det.forget_tracks();
+    let mut detector_runs = 0;
+    for _ in 0..20 {
+        let d = det.detect(&frame, false).unwrap();
+        assert_eq!(d.faces.len(), 1, "{:?}", d.faces);
+        assert!(d.faces[0].mesh_score.unwrap() > 0.9);
+        detector_runs += u32::from(d.inference_ms.face_detector_ran);
+    }
+    let every = Config::default().detection.face_detect_every_n_frames;
+    assert_eq!(
+        detector_runs,
+        20 / every,
+        "the detector runs once per {every} frames"
+    );
+}
+
+#[test]
+fn the_tracker_notices_a_face_that_left_and_finds_the_next_one_on_the_same_frame() {
+    let mut guard = DETECTOR.lock().unwrap_or_else(|p| p.into_inner());
+    let det = guard.get_or_insert_with(|| Detector::from_config(&config()).unwrap());
+    det.forget_tracks();
+    let face = load_still(&media("single_face/obama.jpg")).unwrap();
+    let empty = load_still(&media("no_person/tfexamples_table.jpg")).unwrap();
+    let two = load_still(&media("multi_person/two_people.jpg")).unwrap();
+    assert_eq!(det.detect(&face, false).unwrap().faces.len(), 1);
+    // The tracked face is gone: no face, at once, and none made up.
+    assert_eq!(det.detect(&empty, false).unwrap().faces.len(), 0);
+    // A new scene while nothing is tracked: the detector runs on this very frame.
+    let d = det.detect(&two, false).unwrap();
+    assert!(d.inference_ms.face_detector_ran);
+    assert_eq!(d.faces.len(), 2);
+}

@@ -6,6 +6,7 @@ pub mod detect;
 pub mod eval;
 pub mod logging;
 pub mod models;
+pub mod verify;
 
 use std::path::Path;
 

@@ -119,7 +119,8 @@ impl Detector {
     ) -> Result<Detections, InferenceError> {
         let start = Instant::now();
         let mut faces = Vec::new();
-        self.face
+        let face_run = self
+            .face
             .detect(&frame.data, frame.width, frame.height, &mut faces)?;
         let face_ms = start.elapsed().as_secs_f32() * 1000.0;
         let due = objects_now || self.analysed.is_multiple_of(self.objects_every_n_frames);
@@ -144,6 +145,7 @@ impl Detector {
             hands_zone,
             inference_ms: InferenceTimes {
                 face_ms,
+                face_detector_ran: face_run.detector_ran,
                 objects_ms,
                 total_ms: start.elapsed().as_secs_f32() * 1000.0,
             },

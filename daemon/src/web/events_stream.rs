@@ -17,17 +17,20 @@ use futures_util::Stream;
 use serde::Serialize;
 use serde_json::json;
 use tokio::sync::broadcast::error::RecvError;
-use tokio::sync::{broadcast, watch};
+use tokio::sync::{OwnedSemaphorePermit, broadcast, watch};
 use tokio::time::{Interval, MissedTickBehavior};
 
 use super::AppState;
 use super::health;
 use crate::event::ProctorEvent;
 use crate::session::Session;
+use crate::web::ApiError;
 
+/// `503` when `[web.limits] max_streams` are already open.
 pub async fn stream(
     State(state): State<AppState>,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let permit = state.gates().stream()?;
     let mut health_ticks = tokio::time::interval(state.timings().health_every);
     health_ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let feed = Feed {
@@ -37,11 +40,12 @@ pub async fn stream(
         health_ticks,
         closing: state.streams_closing(),
         state,
+        _permit: permit,
     };
     let events = futures_util::stream::unfold(feed, |mut feed| async move {
         feed.next().await.map(|event| (Ok(event), feed))
     });
-    Sse::new(events).keep_alive(KeepAlive::default())
+    Ok(Sse::new(events).keep_alive(KeepAlive::default()))
 }
 
 struct Feed {
@@ -51,6 +55,8 @@ struct Feed {
     greeted: bool,
     health_ticks: Interval,
     closing: watch::Receiver<bool>,
+    /// This stream's place under `max_streams`, given back when the stream ends.
+    _permit: OwnedSemaphorePermit,
 }
 
 impl Feed {

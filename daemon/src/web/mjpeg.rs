@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
-use tokio::sync::watch;
+use tokio::sync::{OwnedSemaphorePermit, watch};
 use tokio::time::Instant;
 
 use super::AppState;
@@ -18,13 +18,16 @@ use crate::live::{LiveJpeg, LiveView};
 
 const BOUNDARY: &str = "proctord-frame";
 
-pub async fn stream(State(state): State<AppState>) -> Response {
+/// `503` when `[web.limits] max_streams` are already open.
+pub async fn stream(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let permit = state.gates().stream()?;
     let feed = Feed {
         live: state.live().clone(),
         frames: state.live().watch_frames(),
         last_sent: None,
         min_interval: state.timings().mjpeg_min_interval,
         closing: state.streams_closing(),
+        _permit: permit,
     };
     let opening = futures_util::stream::once(async {
         Ok::<_, Infallible>(Bytes::from(format!("--{BOUNDARY}\r\n")))
@@ -37,7 +40,7 @@ pub async fn stream(State(state): State<AppState>) -> Response {
         }
     });
     let body = Body::from_stream(opening.chain(parts));
-    (
+    Ok((
         [
             (
                 header::CONTENT_TYPE,
@@ -47,7 +50,7 @@ pub async fn stream(State(state): State<AppState>) -> Response {
         ],
         body,
     )
-        .into_response()
+        .into_response())
 }
 
 pub async fn still(State(state): State<AppState>) -> Result<Response, ApiError> {
@@ -81,6 +84,8 @@ struct Feed {
     last_sent: Option<(u64, Instant)>,
     min_interval: Duration,
     closing: watch::Receiver<bool>,
+    /// This stream's place under `max_streams`, given back when the stream ends.
+    _permit: OwnedSemaphorePermit,
 }
 
 impl Feed {

@@ -29,6 +29,7 @@ pub mod glyphs;
 mod health;
 mod interviews;
 mod json_body;
+pub mod limits;
 mod mjpeg;
 mod page;
 mod reports;
@@ -64,6 +65,8 @@ pub struct AppState {
     live: LiveView,
     config: WebConfig,
     timings: StreamTimings,
+    /// Caps on streams and PDF rendering (`[web.limits]`).
+    gates: limits::Gates,
     /// Set when the server is shutting down, so that endless streams end and graceful
     /// shutdown does not wait for them forever.
     closing: Arc<watch::Sender<bool>>,
@@ -89,6 +92,7 @@ impl Default for StreamTimings {
 impl AppState {
     pub fn new(control: Control, live: LiveView, config: WebConfig) -> AppState {
         AppState {
+            gates: limits::Gates::new(&config.limits),
             control,
             live,
             config,
@@ -116,6 +120,10 @@ impl AppState {
 
     pub fn timings(&self) -> StreamTimings {
         self.timings
+    }
+
+    pub fn gates(&self) -> &limits::Gates {
+        &self.gates
     }
 
     /// Ends every open event and MJPEG stream (done by `serve` on shutdown).
@@ -167,7 +175,7 @@ pub enum WebError {
 }
 
 /// Serves the app on `listen` until `shutdown` completes, then lets open requests finish.
-/// Open event and MJPEG streams end with the server.
+/// Open event and MJPEG streams end with the server. Timeouts and caps: [`limits`].
 pub async fn serve(
     state: AppState,
     listen: SocketAddr,
@@ -196,8 +204,8 @@ pub async fn serve_on(
         shutdown.await;
         streams.close_streams();
     };
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
+    let limits = state.config().limits.clone();
+    limits::serve_limited(listener, app(state), &limits, shutdown)
         .await
         .map_err(WebError::Serve)
 }
