@@ -1,11 +1,13 @@
 //! Serves the status page and API for the browser test (tests/e2e): a temporary store,
-//! a live view fed with a real photo and what the real models find in it, and a known
-//! token. Needs `make setup` (runtime and models).
+//! a live view fed with a real photo and what the real models find in it, a known
+//! reviewer token and two accounts, `proctor` and `reviewer`, with a known password.
+//! Needs `make setup` (runtime and models).
 //!
 //! `cargo run --example web_fixture` prints `listening on http://127.0.0.1:PORT` once it
 //! answers, and stops when its standard input closes or on SIGINT/SIGTERM.
 //!
 //! Environment: `PROCTORD_FIXTURE_TOKEN` (default `e2e-fixture-token`),
+//! `PROCTORD_FIXTURE_PASSWORD` (both accounts' password, default `e2e fixture passphrase`),
 //! `PROCTORD_FIXTURE_PORT` (default 0: any free port), `PROCTORD_FIXTURE_PHOTO`
 //! (default the phone photo in ../shared/media).
 
@@ -16,7 +18,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use proctord::capture::load_still;
-use proctord::config::{Config, RulesConfig, WebConfig};
+use proctord::config::{Config, RulesConfig, WebConfig, WebRole, WebUser};
 use proctord::control::Control;
 use proctord::detections::Detections;
 use proctord::event::ProctorEvent;
@@ -78,8 +80,19 @@ async fn main() -> anyhow::Result<()> {
     let store = Store::open(state_dir.path().join("state"))?;
     let control = Control::new(store.clone(), config.clone(), models)?;
     let live = LiveView::new();
+    let password = env_or("PROCTORD_FIXTURE_PASSWORD", "e2e fixture passphrase");
+    let hash = proctord::password::hash(&password)?;
+    let account = |name: &str, role| WebUser {
+        name: name.into(),
+        role,
+        password_hash: hash.clone(),
+    };
     let web = WebConfig {
         api_token: token,
+        users: vec![
+            account("proctor", WebRole::Proctor),
+            account("reviewer", WebRole::Reviewer),
+        ],
         ..config.web.clone()
     };
 

@@ -13,6 +13,7 @@ pub mod frame;
 pub mod inference;
 pub mod live;
 pub mod models;
+pub mod password;
 pub mod pipeline;
 pub mod publish;
 pub mod record;

@@ -146,7 +146,8 @@ api_token = "{TOKEN}"
     }
 
     fn get(&self, path: &str) -> Option<Value> {
-        self.curl(&[], path)
+        let auth = format!("Authorization: Bearer {TOKEN}");
+        self.curl(&["-H", &auth], path)
     }
 
     fn start_session(&self, candidate: &str) -> String {

@@ -8,8 +8,15 @@ pub const EXIT_CONFIG: u8 = 78;
 
 pub fn run(path: &Path) -> ExitCode {
     match Config::load(path) {
-        Ok(_) => {
-            println!("{}: valid", path.display());
+        Ok(config) => {
+            let warnings = config.warnings();
+            for w in &warnings {
+                eprintln!("warning: {w}");
+            }
+            match warnings.len() {
+                0 => println!("{}: valid", path.display()),
+                n => println!("{}: valid, with {n} warning(s)", path.display()),
+            }
             ExitCode::SUCCESS
         }
         Err(e @ ConfigLoadError::Read { .. }) => {

@@ -21,7 +21,7 @@ pub use mqtt::MqttConfig;
 pub use recording::RecordingConfig;
 pub use rules::RulesConfig;
 pub use scoring::{Deduction, ScoringConfig};
-pub use web::WebConfig;
+pub use web::{WebConfig, WebRole, WebToken, WebUser};
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -160,6 +160,15 @@ impl Config {
         } else {
             Err(errors)
         }
+    }
+}
+
+impl Config {
+    /// What is allowed but unwise (`check-config` prints these; the daemon logs them).
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = self.web.warnings();
+        warnings.extend(self.mqtt.warnings());
+        warnings
     }
 }
 

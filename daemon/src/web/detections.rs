@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::auth::ProctorToken;
+use super::auth::Proctor;
 use super::error::ApiError;
 use super::json_body::JsonBody;
 use super::{AppState, blocking, parse_id};
@@ -31,7 +31,7 @@ pub struct LogRequest {
 /// `POST /api/detections/log` → 201 with the stored event. Without `interview_id` and
 /// without an active session the event is kept as a kiosk event (no session).
 pub async fn log(
-    _: ProctorToken,
+    _: Proctor,
     State(state): State<AppState>,
     JsonBody(req): JsonBody<LogRequest>,
 ) -> Result<(StatusCode, Json<ProctorEvent>), ApiError> {
@@ -56,6 +56,7 @@ pub async fn log(
 
 /// `GET /api/detections/{interviewId}` → the session's stored events, oldest first.
 pub async fn for_session(
+    _: Proctor,
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
@@ -73,7 +74,7 @@ pub async fn for_session(
 
 /// `GET /api/live/detections` → the newest frame's detections (both `null` before the
 /// pipeline has published a frame).
-pub async fn live(State(state): State<AppState>) -> Json<serde_json::Value> {
+pub async fn live(_: Proctor, State(state): State<AppState>) -> Json<serde_json::Value> {
     let live = state.live();
     Json(json!({ "frame": live.latest_frame_info(), "detections": live.latest_detections() }))
 }

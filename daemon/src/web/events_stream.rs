@@ -21,11 +21,13 @@ use tokio::sync::{broadcast, watch};
 use tokio::time::{Interval, MissedTickBehavior};
 
 use super::AppState;
+use super::auth::{Principal, Proctor};
 use super::health;
 use crate::event::ProctorEvent;
 use crate::session::Session;
 
 pub async fn stream(
+    Proctor(who): Proctor,
     State(state): State<AppState>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let mut health_ticks = tokio::time::interval(state.timings().health_every);
@@ -36,6 +38,7 @@ pub async fn stream(
         greeted: false,
         health_ticks,
         closing: state.streams_closing(),
+        who,
         state,
     };
     let events = futures_util::stream::unfold(feed, |mut feed| async move {
@@ -51,6 +54,8 @@ struct Feed {
     greeted: bool,
     health_ticks: Interval,
     closing: watch::Receiver<bool>,
+    /// The stream ends with the login it was opened under.
+    who: Principal,
 }
 
 impl Feed {
@@ -73,6 +78,7 @@ impl Feed {
             },
             _ = self.health_ticks.tick() => Some(named("health", &health::snapshot(&self.state))),
             _ = self.closing.wait_for(|closing| *closing) => None,
+            () = self.who.logged_out() => None,
         }
     }
 }

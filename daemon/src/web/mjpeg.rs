@@ -13,27 +13,32 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::AppState;
+use super::auth::{Principal, Proctor};
 use super::error::ApiError;
 use crate::live::{LiveJpeg, LiveView};
 
 const BOUNDARY: &str = "proctord-frame";
 
-pub async fn stream(State(state): State<AppState>) -> Response {
+pub async fn stream(Proctor(who): Proctor, State(state): State<AppState>) -> Response {
     let feed = Feed {
         live: state.live().clone(),
         frames: state.live().watch_frames(),
         last_sent: None,
         min_interval: state.timings().mjpeg_min_interval,
         closing: state.streams_closing(),
+        who,
     };
     let opening = futures_util::stream::once(async {
         Ok::<_, Infallible>(Bytes::from(format!("--{BOUNDARY}\r\n")))
     });
     let parts = futures_util::stream::unfold(feed, |mut feed| async move {
         let mut closing = feed.closing.clone();
+        let who = feed.who.clone();
         tokio::select! {
             part = feed.next_part() => part.map(|part| (Ok(part), feed)),
             _ = closing.wait_for(|closing| *closing) => None,
+            // The camera goes dark for a tab whose login ended.
+            () = who.logged_out() => None,
         }
     });
     let body = Body::from_stream(opening.chain(parts));
@@ -50,7 +55,7 @@ pub async fn stream(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
-pub async fn still(State(state): State<AppState>) -> Result<Response, ApiError> {
+pub async fn still(_: Proctor, State(state): State<AppState>) -> Result<Response, ApiError> {
     let jpeg = encode(state.live().clone()).await.ok_or_else(|| {
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -81,6 +86,7 @@ struct Feed {
     last_sent: Option<(u64, Instant)>,
     min_interval: Duration,
     closing: watch::Receiver<bool>,
+    who: Principal,
 }
 
 impl Feed {

@@ -1,37 +1,45 @@
 //! The kiosk's local web side: the proctor's status page and the REST API.
 //!
-//! | route                                   | token | answer                                  |
-//! |-----------------------------------------|-------|-----------------------------------------|
-//! | `GET /`                                 |       | the status page (self-contained HTML)   |
-//! | `POST /api/interviews/start`            | yes   | 201, the new session with its score     |
-//! | `POST /api/interviews/{id}/end`         | yes   | 200, the ended session with final score |
-//! | `GET /api/interviews/{id}`              |       | the session with its live/final score   |
-//! | `GET /api/interviews`                   | yes   | every session, newest first             |
-//! | `POST /api/detections/log`              | yes   | 201, the stored event                   |
-//! | `GET /api/detections/{interviewId}`     |       | the session's events                    |
-//! | `GET /api/reports/{interviewId}`        |       | report: JSON, `?format=html`, `=pdf`    |
-//! | `GET /api/health`                       |       | pipeline health and the newest frame    |
-//! | `GET /api/live/detections`              |       | the newest frame's detections           |
-//! | `GET /api/events/stream`                |       | Server-Sent Events (events, health)     |
-//! | `GET /live.mjpeg`, `GET /live.jpg`      |       | the newest frame with boxes drawn       |
+//! | route                                   | role     | answer                                  |
+//! |-----------------------------------------|----------|-----------------------------------------|
+//! | `GET /`                                 | open     | the status page (login form until then) |
+//! | `GET /healthz`                          | open     | `{"status":"up","ready":bool}`, no data |
+//! | `POST /api/login`, `POST /api/logout`   | open     | the login cookie; ending it             |
+//! | `GET /api/me`                           | proctor  | who is logged in                        |
+//! | `POST /api/interviews/start`            | proctor  | 201, the new session with its score     |
+//! | `POST /api/interviews/{id}/end`         | proctor  | 200, the ended session with final score |
+//! | `GET /api/interviews/{id}`              | proctor  | the session with its live/final score   |
+//! | `GET /api/interviews`                   | proctor  | every session, newest first             |
+//! | `POST /api/detections/log`              | proctor  | 201, the stored event                   |
+//! | `GET /api/detections/{interviewId}`     | proctor  | the session's events                    |
+//! | `GET /api/reports/{interviewId}`        | reviewer | report: JSON, `?format=html`, `=pdf`    |
+//! | `GET /api/health`                       | proctor  | pipeline health and the newest frame    |
+//! | `GET /api/live/detections`              | proctor  | the newest frame's detections           |
+//! | `GET /api/events/stream`                | proctor  | Server-Sent Events (events, health)     |
+//! | `GET /live.mjpeg`, `GET /live.jpg`      | proctor  | the newest frame with boxes drawn       |
 //!
-//! Errors are `{"error": "..."}` with a status that says what kind: 400 malformed
-//! request, 401 missing or wrong token, 403 no token configured, 404 unknown session,
-//! 409 conflicting session state, 413 body too large, 415 not JSON, 422 well-formed but
-//! invalid, 5xx the kiosk's own trouble.
+//! A reviewer may do everything a proctor may (see `auth`). Errors are
+//! `{"error": "..."}` with a status that says what kind: 400 malformed request, 401 no
+//! or wrong credentials (or an ended login), 403 the wrong role, a cross-site request,
+//! or no account configured at all, 404 unknown session, 409 conflicting session state,
+//! 413 body too large, 415 not JSON, 422 well-formed but invalid, 429 too many failed
+//! logins, 5xx the kiosk's own trouble.
 
 pub mod annotate;
-mod auth;
+pub mod auth;
 mod detections;
 mod error;
 mod events_stream;
 pub mod glyphs;
 mod health;
+mod healthz;
 mod interviews;
 mod json_body;
+mod login;
 mod mjpeg;
 mod page;
 mod reports;
+pub mod tls;
 mod views;
 
 pub use error::ApiError;
@@ -46,6 +54,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, StatusCode, Uri};
 use axum::routing::{get, post};
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use uuid::Uuid;
@@ -53,6 +62,7 @@ use uuid::Uuid;
 use crate::config::WebConfig;
 use crate::control::Control;
 use crate::live::LiveView;
+use auth::Auth;
 
 /// Request bodies are small JSON objects (names and notes of at most 500 characters).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -63,6 +73,7 @@ pub struct AppState {
     control: Control,
     live: LiveView,
     config: WebConfig,
+    auth: Arc<Auth>,
     timings: StreamTimings,
     /// Set when the server is shutting down, so that endless streams end and graceful
     /// shutdown does not wait for them forever.
@@ -91,6 +102,7 @@ impl AppState {
         AppState {
             control,
             live,
+            auth: Arc::new(Auth::new(&config)),
             config,
             timings: StreamTimings::default(),
             closing: Arc::new(watch::channel(false).0),
@@ -114,6 +126,10 @@ impl AppState {
         &self.config
     }
 
+    pub fn auth(&self) -> &Auth {
+        &self.auth
+    }
+
     pub fn timings(&self) -> StreamTimings {
         self.timings
     }
@@ -132,6 +148,10 @@ impl AppState {
 pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/", get(page::status_page))
+        .route("/healthz", get(healthz::healthz))
+        .route("/api/login", post(login::login))
+        .route("/api/logout", post(login::logout))
+        .route("/api/me", get(login::me))
         .route("/api/interviews", get(interviews::list))
         .route("/api/interviews/start", post(interviews::start))
         .route("/api/interviews/{id}", get(interviews::get))
@@ -164,6 +184,8 @@ pub enum WebError {
     },
     #[error("the web server stopped: {0}")]
     Serve(std::io::Error),
+    #[error(transparent)]
+    Tls(#[from] tls::TlsError),
 }
 
 /// Serves the app on `listen` until `shutdown` completes, then lets open requests finish.
@@ -188,18 +210,42 @@ pub async fn serve_on(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), WebError> {
+    for warning in state.config().warnings() {
+        log::warn!("{warning}");
+    }
+    let tls = state.config().tls();
     if let Ok(addr) = listener.local_addr() {
-        log::info!("The status page and API are on http://{addr}/.");
+        let scheme = if tls { "https" } else { "http" };
+        log::info!("The status page and API are on {scheme}://{addr}/.");
     }
     let streams = state.clone();
     let shutdown = async move {
         shutdown.await;
         streams.close_streams();
     };
-    axum::serve(listener, app(state))
+    // The client's address is what failed logins are counted by.
+    if tls {
+        let config = state.config();
+        let acceptor = tls::acceptor(&config.tls_cert_file, &config.tls_key_file)?;
+        let listener = tls::TlsListener::new(listener, acceptor)
+            .map_err(WebError::Serve)?
+            .tap_io(|_| {});
+        axum::serve(
+            listener,
+            app(state).into_make_service_with_connect_info::<SocketAddr>(),
+        )
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(WebError::Serve)
+    } else {
+        axum::serve(
+            listener,
+            app(state).into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(WebError::Serve)
+    }
 }
 
 /// Runs store and report work on the blocking pool: every store write flushes to disk.
