@@ -1,7 +1,7 @@
 # proctord — the two commands that matter:
 #   make demo   run the daemon on the demo clip (status page on http://127.0.0.1:8080)
 #   make test   install what is missing, build, and run every test
-.PHONY: demo test setup runtime models build check bench clean-state
+.PHONY: demo test setup runtime models build check bench accuracy clean-state
 
 CARGO ?= cargo
 
@@ -24,6 +24,11 @@ test: setup
 
 bench: runtime
 	bench/run.sh
+
+# The verdicts on the labelled development set (../shared/media/eval) -> bench/ACCURACY.md
+accuracy: runtime
+	$(CARGO) build --release
+	bench/accuracy.sh
 
 clean-state:
 	rm -rf var/demo

@@ -61,8 +61,9 @@ impl BBox {
 }
 
 /// A detected face with its head pose estimate.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Face {
+    /// The face detector's score.
     pub score: f32,
     #[serde(rename = "box")]
     pub bbox: BBox,
@@ -70,10 +71,32 @@ pub struct Face {
     /// (normalised x, y), in BlazeFace's order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub keypoints: Vec<[f32; 2]>,
-    /// Positive = head turned to the image's right. 0 = facing the camera.
+    /// Positive = head turned to the image's right. 0 = facing the camera (relative to
+    /// the line of sight from the camera to the face).
     pub yaw_deg: f32,
     /// Positive = head tilted down. 0 = facing the camera.
     pub pitch_deg: f32,
+    /// Positive = head tilted towards the image's right shoulder. 0 = upright.
+    #[serde(default)]
+    pub roll_deg: f32,
+    /// The face-landmark model's presence score (0..1); `None` when no landmark model ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mesh_score: Option<f32>,
+    /// Where the eyes point within the head, when the landmarks include the irises.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gaze: Option<Gaze>,
+    /// The rules' per-face verdict with the configured thresholds (see
+    /// `rules::face_looks_away`); filled in by the analysis stage.
+    #[serde(default)]
+    pub looking_away: bool,
+}
+
+/// Eye direction from the iris centres against the eye corners and lids, averaged over
+/// both eyes: `x` −1 (image left) … +1 (image right), `y` −1 (up) … +1 (down); 0 = centred.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Gaze {
+    pub x: f32,
+    pub y: f32,
 }
 
 /// The proctoring classes a COCO label maps to.

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod control;
 pub mod detections;
+pub mod eval;
 pub mod event;
 pub mod frame;
 pub mod inference;

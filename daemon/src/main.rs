@@ -35,6 +35,21 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Measure the daemon's per-frame verdicts (phone, notes, device, person, looking
+    /// away, face count) against labelled images: precision, recall, accuracy and the
+    /// images judged wrong. Label format: one JSON object per line, as in
+    /// ../shared/media/eval/labels.jsonl (README "Check the verdicts on your own kiosks").
+    Eval {
+        /// labels.jsonl; image paths in it are relative to its folder.
+        #[arg(long)]
+        labels: PathBuf,
+        /// Config file; without it the built-in defaults (as in config/proctord.toml).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Print the figures as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Run the daemon's pipeline (detection and rules) on a recording, offline and
     /// deterministic; prints the events and the integrity score.
     Analyze {
@@ -90,6 +105,11 @@ fn main() -> ExitCode {
             config,
             json,
         } => cli::detect::run(&input, config.as_deref(), json),
+        Command::Eval {
+            labels,
+            config,
+            json,
+        } => cli::eval::run(&labels, config.as_deref(), json),
         Command::Analyze {
             input,
             config,

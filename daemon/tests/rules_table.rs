@@ -71,6 +71,7 @@ fn face(yaw_deg: f32, pitch_deg: f32, size: f32) -> Face {
         keypoints: vec![],
         yaw_deg,
         pitch_deg,
+        ..Default::default()
     }
 }
 

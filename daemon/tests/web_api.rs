@@ -164,6 +164,7 @@ fn face_and_phone(seq: u64) -> Detections {
             keypoints: vec![],
             yaw_deg: 12.0,
             pitch_deg: -4.0,
+            ..Default::default()
         }],
         objects: Some(vec![DetectedObject {
             class: ObjectClass::Phone,

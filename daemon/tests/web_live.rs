@@ -29,6 +29,7 @@ fn face(bbox: BBox) -> Face {
         keypoints: vec![],
         yaw_deg: -20.0,
         pitch_deg: 5.0,
+        ..Default::default()
     }
 }
 

@@ -9,19 +9,25 @@ use chrono::Utc;
 use super::{CaptureError, FrameSource};
 use crate::frame::Frame;
 
-/// Loads one image into a packed RGB frame with `seq` 0 and `pts` 0.
+/// Loads one image into a packed RGB frame with `seq` 0 and `pts` 0, turned upright by
+/// its EXIF orientation: phone photos are often stored sideways with a tag saying so, and
+/// every detector scores nothing on a sideways face.
 pub fn load_still(path: &Path) -> Result<Frame, CaptureError> {
+    use image::ImageDecoder;
     let image_error = |source| CaptureError::Image {
         path: path.to_path_buf(),
         source,
     };
-    let rgb = image::ImageReader::open(path)
+    let mut decoder = image::ImageReader::open(path)
         .map_err(|e| image_error(image::ImageError::IoError(e)))?
         .with_guessed_format()
         .map_err(|e| image_error(image::ImageError::IoError(e)))?
-        .decode()
-        .map_err(image_error)?
-        .into_rgb8();
+        .into_decoder()
+        .map_err(image_error)?;
+    let orientation = decoder.orientation().map_err(image_error)?;
+    let mut image = image::DynamicImage::from_decoder(decoder).map_err(image_error)?;
+    image.apply_orientation(orientation);
+    let rgb = image.into_rgb8();
     let (width, height) = rgb.dimensions();
     Ok(Frame::new_rgb(
         0,

@@ -34,7 +34,8 @@ pub fn run(input: &Path, config: Option<&Path>, json: bool) -> anyhow::Result<Ex
     let mut detector = Detector::from_config(&cfg).context("cannot start the detector")?;
     if is_still_image(input) {
         let frame = load_still(input)?;
-        let d = detector.detect(&frame, true)?;
+        let mut d = detector.detect(&frame, true)?;
+        crate::rules::mark_faces(&mut d.faces, &cfg.rules);
         let objects = d.objects.as_deref().unwrap_or(&[]);
         if json {
             println!(
@@ -64,7 +65,8 @@ pub fn run(input: &Path, config: Option<&Path>, json: bool) -> anyhow::Result<Ex
         if !frames.take(frame.pts) {
             continue;
         }
-        let d = detector.detect(&frame, false)?;
+        let mut d = detector.detect(&frame, false)?;
+        crate::rules::mark_faces(&mut d.faces, &cfg.rules);
         analysed += 1;
         with_face += u64::from(!d.faces.is_empty());
         max_faces = max_faces.max(d.faces.len());
@@ -96,9 +98,10 @@ fn summary(d: &Detections) -> String {
         .faces
         .iter()
         .map(|f| {
+            let verdict = if f.looking_away { ", looking away" } else { "" };
             format!(
-                "face {:.2} (yaw {:+.0}°, pitch {:+.0}°)",
-                f.score, f.yaw_deg, f.pitch_deg
+                "face {:.2} (yaw {:+.0}°, pitch {:+.0}°, roll {:+.0}°{verdict})",
+                f.score, f.yaw_deg, f.pitch_deg, f.roll_deg
             )
         })
         .collect();

@@ -14,6 +14,9 @@ pub struct RulesConfig {
     pub max_yaw_deg: f32,
     /// |pitch| above this counts as turned away.
     pub max_pitch_deg: f32,
+    /// `[x0, y0, x1, y1]`, normalised to the frame: only faces and persons whose box
+    /// centre lies inside count for `multiple_faces` and for choosing the candidate.
+    pub seat_zone: [f32; 4],
     /// Two or more faces held longer than this → `multiple_faces`.
     pub multiple_faces_after_s: f64,
     /// An object event starts when its class is seen in at least `object_min_hits` of the
@@ -33,6 +36,7 @@ impl Default for RulesConfig {
             looking_away_after_s: 5.0,
             max_yaw_deg: 30.0,
             max_pitch_deg: 25.0,
+            seat_zone: [0.0, 0.0, 1.0, 1.0],
             multiple_faces_after_s: 1.0,
             object_min_hits: 3,
             object_window: 5,
@@ -72,6 +76,18 @@ impl Validate for RulesConfig {
                     format!("must be between 0 and 90 degrees, got {v}"),
                 );
             }
+        }
+        let [x0, y0, x1, y1] = self.seat_zone;
+        if !(self.seat_zone.iter().all(|v| (0.0..=1.0).contains(v)) && x0 < x1 && y0 < y1) {
+            err(
+                errors,
+                path,
+                "seat_zone",
+                format!(
+                    "must be [x0, y0, x1, y1] with 0 <= x0 < x1 <= 1 and 0 <= y0 < y1 <= 1 (fractions of the frame), got {:?}",
+                    self.seat_zone
+                ),
+            );
         }
         if self.object_window == 0 {
             err(errors, path, "object_window", "must be at least 1");

@@ -11,7 +11,7 @@ use super::model::{CompileOptions, RanOn};
 use super::objects::{ClassThresholds, ObjectDetector};
 use super::runtime::Runtime;
 use crate::config::Config;
-use crate::detections::{Detections, InferenceTimes};
+use crate::detections::{Detections, InferenceTimes, ObjectClass};
 use crate::frame::Frame;
 use crate::models::{Manifest, VerifiedModel};
 
@@ -86,6 +86,17 @@ impl Detector {
     pub fn models(&self) -> &[VerifiedModel] {
         &self.models
     }
+
+    /// The proctoring classes the object model can report (empty without one).
+    pub fn object_classes(&self) -> Vec<ObjectClass> {
+        self.objects
+            .as_ref()
+            .map_or_else(Vec::new, |o| o.labels().classes())
+    }
+
+    /// Forgets what the previous frame showed, so the next frame is judged on its own
+    /// (stills in `eval`, a new source).
+    pub fn forget_tracks(&mut self) {}
 
     /// Which hardware runs the face model (the object model follows the same setting).
     pub fn ran_on(&self) -> RanOn {

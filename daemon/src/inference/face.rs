@@ -136,6 +136,7 @@ impl FaceDetector {
                 keypoints: kp.to_vec(),
                 yaw_deg,
                 pitch_deg,
+                ..Face::default()
             });
         });
         Ok(())

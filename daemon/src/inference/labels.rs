@@ -34,6 +34,14 @@ impl LabelMap {
         LabelMap { lines, classes }
     }
 
+    /// The proctoring classes some label maps to, each once.
+    pub fn classes(&self) -> Vec<ObjectClass> {
+        let mut classes: Vec<ObjectClass> = self.classes.iter().flatten().copied().collect();
+        classes.sort();
+        classes.dedup();
+        classes
+    }
+
     /// Label and proctoring class of a model class id.
     pub fn lookup(&self, class_id: usize) -> Option<(&str, ObjectClass)> {
         let line = class_id + 1;

@@ -90,6 +90,10 @@ impl ObjectDetector {
         &self.model
     }
 
+    pub fn labels(&self) -> &LabelMap {
+        &self.labels
+    }
+
     pub fn preprocess(&mut self, rgb: &[u8], w: u32, h: u32) -> Result<Placement, InferenceError> {
         let pre = &mut self.pre;
         self.model.write_input(0, |buf| pre.run(rgb, w, h, buf))

@@ -85,7 +85,8 @@ impl Analysis {
         if !self.frames.take(frame.pts) {
             return Ok(None);
         }
-        let detections = self.detector.detect(frame, false)?;
+        let mut detections = self.detector.detect(frame, false)?;
+        crate::rules::mark_faces(&mut detections.faces, self.rules.config());
         let events = self.rules.on_detections(&detections);
         Ok(Some(Analysed { detections, events }))
     }

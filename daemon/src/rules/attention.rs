@@ -1,12 +1,17 @@
 //! What one frame says about the candidate's attention: is a face there, and is it
-//! turned away. Pure functions of a frame; the timing lives in the engine.
+//! turned away. Pure functions of a frame; the timing lives in the engine. `proctord
+//! eval` and `detect` call the same functions, so the figures they print are the
+//! daemon's own judgement.
+
+use serde::Serialize;
 
 use crate::config::RulesConfig;
-use crate::detections::Face;
+use crate::detections::{BBox, DetectedObject, Face, ObjectClass};
 
 /// What the face rules see on one frame.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Attention {
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Attention {
     /// The candidate's face is there and facing the screen.
     Facing,
     /// The candidate's face is turned beyond the configured angles, or a person is in
@@ -16,22 +21,61 @@ pub(super) enum Attention {
     Absent,
 }
 
-/// The candidate is the largest face: the one closest to the camera.
-pub fn candidate_face(faces: &[Face]) -> Option<&Face> {
-    faces
-        .iter()
-        .max_by(|a, b| a.bbox.area().total_cmp(&b.bbox.area()))
+impl Attention {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Attention::Facing => "facing",
+            Attention::LookingAway => "looking away",
+            Attention::Absent => "absent",
+        }
+    }
 }
 
-/// `person_in_view` is the latest object-detection result for the `person` class; it
-/// only matters when no face is found.
-pub(super) fn attention(faces: &[Face], person_in_view: bool, cfg: &RulesConfig) -> Attention {
-    match candidate_face(faces) {
-        Some(face)
-            if face.yaw_deg.abs() > cfg.max_yaw_deg || face.pitch_deg.abs() > cfg.max_pitch_deg =>
-        {
-            Attention::LookingAway
-        }
+/// Whether a box belongs to the seat: its centre lies inside `[rules] seat_zone`. The
+/// centre rather than overlap, so that a neighbour leaning into the edge of the picture
+/// does not count while a far face behind the candidate, inside the zone, does.
+pub fn in_seat_zone(b: &BBox, cfg: &RulesConfig) -> bool {
+    let [x0, y0, x1, y1] = cfg.seat_zone;
+    let (cx, cy) = ((b.x0 + b.x1) / 2.0, (b.y0 + b.y1) / 2.0);
+    (x0..=x1).contains(&cx) && (y0..=y1).contains(&cy)
+}
+
+/// The faces the rules count: those inside the seat zone.
+pub fn seat_faces<'a>(faces: &'a [Face], cfg: &'a RulesConfig) -> impl Iterator<Item = &'a Face> {
+    faces.iter().filter(|f| in_seat_zone(&f.bbox, cfg))
+}
+
+/// Whether object detection saw a person inside the seat zone.
+pub fn person_in_seat(objects: &[DetectedObject], cfg: &RulesConfig) -> bool {
+    objects
+        .iter()
+        .any(|o| o.class == ObjectClass::Person && in_seat_zone(&o.bbox, cfg))
+}
+
+/// The candidate is the largest face in the seat zone: the one closest to the camera.
+pub fn candidate_face<'a>(faces: &'a [Face], cfg: &'a RulesConfig) -> Option<&'a Face> {
+    seat_faces(faces, cfg).max_by(|a, b| a.bbox.area().total_cmp(&b.bbox.area()))
+}
+
+/// The per-face verdict: the head is turned past `max_yaw_deg` / `max_pitch_deg`
+/// (angles relative to the line of sight from the camera, see `inference::head_pose`).
+pub fn face_looks_away(face: &Face, cfg: &RulesConfig) -> bool {
+    face.yaw_deg.abs() > cfg.max_yaw_deg || face.pitch_deg.abs() > cfg.max_pitch_deg
+}
+
+/// Writes the per-face verdict into each face, for `detect --json`, the live view and
+/// stored detections: the same function the rules apply to the candidate.
+pub fn mark_faces(faces: &mut [Face], cfg: &RulesConfig) {
+    for f in faces {
+        f.looking_away = face_looks_away(f, cfg);
+    }
+}
+
+/// `person_in_view` is the latest object-detection result for the `person` class in the
+/// seat zone; it only matters when no face is found.
+pub fn attention(faces: &[Face], person_in_view: bool, cfg: &RulesConfig) -> Attention {
+    match candidate_face(faces, cfg) {
+        Some(face) if face_looks_away(face, cfg) => Attention::LookingAway,
         Some(_) => Attention::Facing,
         None if person_in_view => Attention::LookingAway,
         None => Attention::Absent,

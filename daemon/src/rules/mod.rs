@@ -7,8 +7,10 @@
 //!
 //! # Conditions
 //! On each frame the engine decides which conditions hold:
+//! Only faces and persons whose box centre lies in `seat_zone` count (a neighbouring
+//! seat in a test hall can be excluded); the candidate is the largest face there.
 //! - `no_face`: no face and no `person` object in view;
-//! - `looking_away`: the candidate's face (the largest) is turned past `max_yaw_deg` /
+//! - `looking_away`: the candidate's face is turned past `max_yaw_deg` /
 //!   `max_pitch_deg`, or a `person` is in view without a face. The two are exclusive, so
 //!   one absence is never charged twice. Person visibility comes from the latest frame on
 //!   which object detection ran;
@@ -59,7 +61,6 @@ mod objects;
 
 use std::time::Duration;
 
-use attention::Attention;
 use episode::Episode;
 use objects::ObjectRule;
 
@@ -67,8 +68,11 @@ use crate::config::RulesConfig;
 use crate::detections::{Detections, ObjectClass};
 use crate::event::{EventDetails, EventKind, RuleEvent};
 
-/// Exported so that overlays highlight the same face the rules judge.
-pub use attention::candidate_face;
+/// Exported so that overlays, `detect` and `eval` use the judgement the rules use.
+pub use attention::{
+    Attention, attention, candidate_face, face_looks_away, in_seat_zone, mark_faces,
+    person_in_seat, seat_faces,
+};
 
 /// Turns analysed frames into Start/End events. See the module documentation.
 #[derive(Clone, Debug)]
@@ -163,7 +167,7 @@ impl RulesEngine {
         self.last_frame_at = Some(at);
 
         if let Some(objects) = &d.objects {
-            self.person_in_view = objects.iter().any(|o| o.class == ObjectClass::Person);
+            self.person_in_view = attention::person_in_seat(objects, &self.cfg);
             for rule in &mut self.objects {
                 due.extend(rule.observe(at, objects));
             }
@@ -171,7 +175,7 @@ impl RulesEngine {
 
         let attention = attention::attention(&d.faces, self.person_in_view, &self.cfg);
         let clear_after = self.timing.clear_after;
-        let face_count = d.faces.len() as u32;
+        let face_count = attention::seat_faces(&d.faces, &self.cfg).count() as u32;
         let face_rules = [
             (
                 &mut self.no_face,
