@@ -3,6 +3,7 @@
 //! One-way pipeline: capture → inference → rules → store/outbox → publish;
 //! recording takes every frame; web and report only read.
 
+pub mod annotate;
 pub mod capture;
 pub mod cli;
 pub mod config;

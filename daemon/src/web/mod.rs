@@ -25,12 +25,10 @@
 //! 413 body too large, 415 not JSON, 422 well-formed but invalid, 429 too many failed
 //! logins, 5xx the kiosk's own trouble.
 
-pub mod annotate;
 pub mod auth;
 mod detections;
 mod error;
 mod events_stream;
-pub mod glyphs;
 mod health;
 mod healthz;
 mod interviews;
