@@ -283,6 +283,13 @@ fn candidate_routes(id: &str) -> Vec<(Method, String, Option<&'static str>, WebR
         ),
         (
             Method::GET,
+            format!("/api/interviews/{id}/recordings"),
+            None,
+            Reviewer,
+            ok,
+        ),
+        (
+            Method::GET,
             format!("/api/reports/{id}?format=pdf"),
             None,
             Reviewer,

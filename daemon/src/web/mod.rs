@@ -13,6 +13,8 @@
 //! | `POST /api/detections/log`              | proctor  | 201, the stored event                   |
 //! | `GET /api/detections/{interviewId}`     | proctor  | the session's events                    |
 //! | `GET /api/reports/{interviewId}`        | reviewer | report: JSON, `?format=html`, `=pdf`    |
+//! | `GET /api/interviews/{id}/recordings`   | reviewer | the session's segments (id, size, ...)  |
+//! | `GET /api/recordings/{segmentId}`       | reviewer | one segment's MP4, `Range` for seeking  |
 //! | `GET /api/health`                       | proctor  | pipeline health and the newest frame    |
 //! | `GET /api/live/detections`              | proctor  | the newest frame's detections           |
 //! | `GET /api/events/stream`                | proctor  | Server-Sent Events (events, health)     |
@@ -21,9 +23,9 @@
 //! A reviewer may do everything a proctor may (see `auth`). Errors are
 //! `{"error": "..."}` with a status that says what kind: 400 malformed request, 401 no
 //! or wrong credentials (or an ended login), 403 the wrong role, a cross-site request,
-//! or no account configured at all, 404 unknown session, 409 conflicting session state,
-//! 413 body too large, 415 not JSON, 422 well-formed but invalid, 429 too many failed
-//! logins, 5xx the kiosk's own trouble.
+//! or no account configured at all, 404 unknown session or recording, 409 conflicting
+//! session state, 413 body too large, 415 not JSON, 416 a range outside a recording,
+//! 422 well-formed but invalid, 429 too many failed logins, 5xx the kiosk's own trouble.
 
 pub mod auth;
 mod detections;
@@ -36,6 +38,8 @@ mod json_body;
 mod login;
 mod mjpeg;
 mod page;
+mod range;
+mod recordings;
 mod reports;
 pub mod tls;
 mod views;
@@ -160,6 +164,8 @@ pub fn app(state: AppState) -> Router {
             get(detections::for_session),
         )
         .route("/api/reports/{interview_id}", get(reports::report))
+        .route("/api/interviews/{id}/recordings", get(recordings::list))
+        .route("/api/recordings/{segment_id}", get(recordings::download))
         .route("/api/health", get(health::health))
         .route("/api/live/detections", get(detections::live))
         .route("/api/events/stream", get(events_stream::stream))
