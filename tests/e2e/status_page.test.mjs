@@ -14,8 +14,8 @@
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -208,6 +208,26 @@ describe("the proctor's status page", { skip }, () => {
       return { status: response.status, type: response.headers.get("content-type"), magic: String.fromCharCode(...bytes.slice(0, 5)) };
     });
     assert.deepEqual(download, { status: 200, type: "application/pdf", magic: "%PDF-" });
+  });
+
+  test("a reviewer downloads the session's recording segment, which plays", async () => {
+    const segment = await page.evaluate(async () => {
+      const list = await (await fetch("/api/interviews")).json();
+      const id = list.interviews[0].id;
+      const recordings = (await (await fetch("/api/interviews/" + id + "/recordings")).json()).recordings;
+      const response = await fetch(recordings[0].url);
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      const ranged = await fetch(recordings[0].url, { headers: { Range: "bytes=0-99" } });
+      return { status: response.status, type: response.headers.get("content-type"), bytes: Array.from(bytes), ranged: ranged.status, count: recordings.length };
+    });
+    assert.equal(segment.status, 200);
+    assert.equal(segment.type, "video/mp4");
+    assert.equal(segment.ranged, 206, "a player could not seek");
+    const file = join(REPO, "target", "e2e", "segment.mp4");
+    writeFileSync(file, Buffer.from(segment.bytes));
+    const probe = spawnSync("ffprobe", ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", file], { encoding: "utf8" });
+    assert.equal(probe.status, 0, probe.stderr);
+    assert.ok(Number(probe.stdout) > 1, `ffprobe: ${probe.stdout} ${probe.stderr}`);
   });
 
   test("reports no script errors or blocked resources", () => {
