@@ -99,6 +99,18 @@ pub struct Gaze {
     pub y: f32,
 }
 
+impl Gaze {
+    /// Degrees the eyes turn within the head per unit of `x` (an iris offset of one half
+    /// eye width). An eyeball's radius (~12 mm) is a little under half an eye's width
+    /// (~15 mm), so a full half-width offset is an extreme turn; 30° per unit keeps the
+    /// estimate on the cautious side of that geometry for the small offsets that matter.
+    pub const EYE_YAW_DEG_PER_UNIT: f32 = 30.0;
+
+    pub fn eye_yaw_deg(&self) -> f32 {
+        self.x * Self::EYE_YAW_DEG_PER_UNIT
+    }
+}
+
 /// The proctoring classes a COCO label maps to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
@@ -140,6 +152,10 @@ pub struct DetectedObject {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct InferenceTimes {
     pub face_ms: f32,
+    /// Whether the face detector ran on this frame (otherwise the faces were tracked from
+    /// the previous frame's landmarks).
+    #[serde(default)]
+    pub face_detector_ran: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub objects_ms: Option<f32>,
     pub total_ms: f32,

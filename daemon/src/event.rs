@@ -10,6 +10,8 @@ use uuid::Uuid;
 pub enum EventKind {
     NoFace,
     LookingAway,
+    /// The head faces the screen but the eyes look well to the side (a slower rule).
+    EyesAway,
     MultipleFaces,
     PhoneDetected,
     NotesDetected,
@@ -27,6 +29,7 @@ impl EventKind {
         match self {
             EventKind::NoFace => "no_face",
             EventKind::LookingAway => "looking_away",
+            EventKind::EyesAway => "eyes_away",
             EventKind::MultipleFaces => "multiple_faces",
             EventKind::PhoneDetected => "phone_detected",
             EventKind::NotesDetected => "notes_detected",

@@ -1,15 +1,18 @@
 //! Table-driven tests of the rules engine on synthetic timelines at 10 frames per second.
 //!
 //! Each case feeds frames (and idle ticks) to a fresh engine with the default thresholds
-//! (no_face 10 s, looking_away 5 s, yaw 30°, pitch 25°, multiple_faces 1 s, objects 3 of
-//! 5, camera_lost 2 s, clear 1 s) unless it says otherwise, and lists every event it must
+//! (no_face 10 s, looking_away 5 s, yaw 25°, pitch 25°, eyes_away 8 s beyond a 25° line
+//! of sight, multiple_faces 1 s, objects 3 of 5, camera_lost 2 s, clear 1 s, seat zone =
+//! the whole frame) unless it says otherwise, and lists every event it must
 //! produce as (kind, onset, end). An end of `None` means the event is still open.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use proctord::config::RulesConfig;
-use proctord::detections::{BBox, DetectedObject, Detections, Face, InferenceTimes, ObjectClass};
+use proctord::detections::{
+    BBox, DetectedObject, Detections, Face, Gaze, InferenceTimes, ObjectClass,
+};
 use proctord::event::{EventKind, Phase, RuleEvent};
 use proctord::rules::RulesEngine;
 use uuid::Uuid;
@@ -43,6 +46,12 @@ impl Scene {
     fn turned(yaw_deg: f32, pitch_deg: f32) -> Self {
         Self::with_faces(vec![face(yaw_deg, pitch_deg, 0.3)])
     }
+    /// A head at `yaw_deg` with the eyes at gaze (`x`, `y`).
+    fn eyes(yaw_deg: f32, x: f32, y: f32) -> Self {
+        let mut f = face(yaw_deg, 0.0, 0.3);
+        f.gaze = Some(Gaze { x, y });
+        Self::with_faces(vec![f])
+    }
     fn faces(n: usize) -> Self {
         // The first face is the largest: the candidate.
         Self::with_faces(
@@ -73,6 +82,18 @@ fn face(yaw_deg: f32, pitch_deg: f32, size: f32) -> Face {
         pitch_deg,
         ..Default::default()
     }
+}
+
+/// A frontal face of `size` with its top-left corner at (`x0`, `y0`).
+fn face_at(x0: f32, y0: f32, size: f32) -> Face {
+    let mut f = face(0.0, 0.0, size);
+    f.bbox = BBox {
+        x0,
+        y0,
+        x1: x0 + size,
+        y1: y0 + size,
+    };
+    f
 }
 
 fn object(class: ObjectClass, label: &str, score: f32) -> DetectedObject {
@@ -328,7 +349,7 @@ fn table() -> Vec<Case> {
         ),
         case(
             "a yaw exactly at max_yaw_deg is not looking away",
-            vec![span(0.0, 20.0, Scene::turned(30.0, 25.0))],
+            vec![span(0.0, 20.0, Scene::turned(25.0, 25.0))],
             vec![],
         ),
         case(
@@ -543,6 +564,78 @@ fn table() -> Vec<Case> {
             vec![span(0.0, 11.0, Scene::empty())],
             vec![open(NoFace, 0.0)],
         ),
+        case(
+            "eyes turned well to the side while the head faces the screen are eyes_away after 8 s",
+            // 10° of head yaw plus 0.6 × 30° of eye turn = 28° > 25°.
+            vec![
+                span(0.0, 9.0, Scene::eyes(10.0, 0.6, 0.0)),
+                span(9.1, 12.0, Scene::facing()),
+            ],
+            vec![ev(EyesAway, 0.0, 9.1)],
+        ),
+        case(
+            "eyes away for less than eyes_away_after_s is no event",
+            vec![
+                span(0.0, 7.0, Scene::eyes(10.0, 0.6, 0.0)),
+                span(7.1, 12.0, Scene::facing()),
+            ],
+            vec![],
+        ),
+        case(
+            "eyes dropped to the keyboard are never eyes_away",
+            vec![span(0.0, 20.0, Scene::eyes(0.0, 0.0, 0.9))],
+            vec![],
+        ),
+        case(
+            "eyes that turn back against the head's turn face the screen",
+            // 22° head yaw, eyes 0.4 × 30° back the other way: the line of sight is 10°.
+            vec![span(0.0, 20.0, Scene::eyes(22.0, -0.4, 0.0))],
+            vec![],
+        ),
+        Case {
+            name: "with the eye rule off, eyes to the side are no event",
+            cfg: RulesConfig {
+                eyes_away_after_s: 0.0,
+                ..RulesConfig::default()
+            },
+            steps: vec![span(0.0, 20.0, Scene::eyes(10.0, 0.8, 0.0))],
+            expected: vec![],
+        },
+        Case {
+            name: "a neighbour's face outside the seat zone is not a second face",
+            cfg: RulesConfig {
+                seat_zone: [0.2, 0.0, 0.8, 1.0],
+                ..RulesConfig::default()
+            },
+            steps: vec![span(
+                0.0,
+                10.0,
+                Scene::with_faces(vec![face(0.0, 0.0, 0.3), face_at(0.85, 0.3, 0.1)]),
+            )],
+            expected: vec![],
+        },
+        Case {
+            name: "a far face inside the seat zone is a second face",
+            cfg: RulesConfig {
+                seat_zone: [0.2, 0.0, 0.8, 1.0],
+                ..RulesConfig::default()
+            },
+            steps: vec![span(
+                0.0,
+                10.0,
+                Scene::with_faces(vec![face(0.0, 0.0, 0.3), face_at(0.7, 0.1, 0.04)]),
+            )],
+            expected: vec![open(MultipleFaces, 0.0)],
+        },
+        Case {
+            name: "the candidate outside the seat zone is no candidate: no_face",
+            cfg: RulesConfig {
+                seat_zone: [0.0, 0.0, 0.3, 1.0],
+                ..RulesConfig::default()
+            },
+            steps: vec![span(0.0, 11.0, Scene::facing())],
+            expected: vec![open(NoFace, 0.0)],
+        },
         Case {
             name: "thresholds come from the config",
             cfg: RulesConfig {

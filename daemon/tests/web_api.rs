@@ -180,6 +180,7 @@ fn face_and_phone(seq: u64) -> Detections {
         inference_ms: InferenceTimes {
             face_ms: 1.2,
             objects_ms: Some(15.0),
+            face_detector_ran: true,
             total_ms: 16.5,
         },
     }

@@ -219,11 +219,7 @@ fn publish_a_frame(live: &LiveView) {
         at: Duration::from_millis(100),
         faces: vec![],
         objects: None,
-        inference_ms: InferenceTimes {
-            face_ms: 1.0,
-            objects_ms: None,
-            total_ms: 1.0,
-        },
+        inference_ms: InferenceTimes::default(),
     };
     live.publish_frame(&frame, &detections);
 }

@@ -20,6 +20,8 @@ use glyphs::{GLYPH_HEIGHT, GLYPH_WIDTH, glyph};
 const JPEG_QUALITY: u8 = 80;
 
 pub const FACE_COLOUR: Rgb = Rgb(40, 200, 90);
+/// A face the rules judge as looking away: amber, apart from the green of a facing one.
+pub const AWAY_FACE_COLOUR: Rgb = Rgb(255, 200, 0);
 pub const PHONE_COLOUR: Rgb = Rgb(235, 45, 45);
 pub const NOTES_OR_DEVICE_COLOUR: Rgb = Rgb(255, 145, 0);
 pub const PERSON_COLOUR: Rgb = Rgb(110, 150, 230);
@@ -73,14 +75,19 @@ pub fn draw_detections(canvas: &mut Canvas, detections: &Detections) {
     }
     for face in &detections.faces {
         let label = format!(
-            "FACE {:.0}% YAW {:+.0} PITCH {:+.0}",
+            "FACE {:.0}% YAW {:+.0} PITCH {:+.0}{}",
             face.score * 100.0,
             face.yaw_deg,
-            face.pitch_deg
+            face.pitch_deg,
+            if face.looking_away { " AWAY" } else { "" }
         );
         canvas.labelled_box(
             face.bbox,
-            FACE_COLOUR,
+            if face.looking_away {
+                AWAY_FACE_COLOUR
+            } else {
+                FACE_COLOUR
+            },
             style.thick,
             &label,
             style.text_scale,

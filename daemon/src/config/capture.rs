@@ -41,6 +41,10 @@ pub struct CaptureConfig {
     pub loop_file: bool,
     /// Seconds between attempts to reopen an unplugged camera.
     pub reconnect_interval_s: f64,
+    /// The camera's horizontal field of view in degrees (its datasheet says; most USB
+    /// webcams are 60–78°). Head pose is measured relative to the line of sight from
+    /// the camera, which needs the focal length this gives.
+    pub horizontal_fov_deg: f32,
 }
 
 impl Default for CaptureConfig {
@@ -55,12 +59,24 @@ impl Default for CaptureConfig {
             file: PathBuf::new(),
             loop_file: false,
             reconnect_interval_s: 2.0,
+            horizontal_fov_deg: 70.0,
         }
     }
 }
 
 impl Validate for CaptureConfig {
     fn validate(&self, path: &str, errors: &mut Vec<ConfigError>) {
+        if !(self.horizontal_fov_deg >= 20.0 && self.horizontal_fov_deg <= 170.0) {
+            err(
+                errors,
+                path,
+                "horizontal_fov_deg",
+                format!(
+                    "must be between 20 and 170 degrees, got {}",
+                    self.horizontal_fov_deg
+                ),
+            );
+        }
         if !(64..=4096).contains(&self.width) {
             err(
                 errors,

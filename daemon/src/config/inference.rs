@@ -74,6 +74,16 @@ pub struct ModelsConfig {
     pub manifest: PathBuf,
     /// Manifest name of the face detector.
     pub face: String,
+    /// A second face detector whose detections are merged with `face`'s ("" = none),
+    /// e.g. the short-range model, which finds some close, strongly turned faces the
+    /// full-range one misses. Off by default: on the labelled set it changed no verdict
+    /// (the landmark model does not confirm those faces either).
+    pub face_short_range: String,
+    /// Manifest name of the face-landmark model (FaceMesh V2): confirms faces, tracks
+    /// them, and gives head pose and gaze.
+    pub landmarks: String,
+    /// Manifest name of the canonical 3D face the head pose is solved against.
+    pub face_geometry: String,
     /// Manifest name of the object detector; empty disables object detection.
     pub objects: String,
 }
@@ -83,7 +93,10 @@ impl Default for ModelsConfig {
         Self {
             dir: PathBuf::from("models/cache"),
             manifest: PathBuf::from("models/manifest.toml"),
-            face: "blazeface_128x128_quant".into(),
+            face: "face_detection_full_range_sparse".into(),
+            face_short_range: String::new(),
+            landmarks: "face_landmarks_detector".into(),
+            face_geometry: "canonical_face_model".into(),
             objects: "ssd_mobilenet_v1_quant".into(),
         }
     }
@@ -91,13 +104,14 @@ impl Default for ModelsConfig {
 
 impl Validate for ModelsConfig {
     fn validate(&self, path: &str, errors: &mut Vec<ConfigError>) {
-        if self.face.is_empty() {
-            err(
-                errors,
-                path,
-                "face",
-                "must name a face model from the manifest",
-            );
+        for (key, value) in [
+            ("face", &self.face),
+            ("landmarks", &self.landmarks),
+            ("face_geometry", &self.face_geometry),
+        ] {
+            if value.is_empty() {
+                err(errors, path, key, "must name a model from the manifest");
+            }
         }
     }
 }
@@ -110,6 +124,12 @@ pub struct DetectionConfig {
     pub face_score: f32,
     /// IoU above which overlapping face candidates are merged.
     pub face_nms_iou: f32,
+    /// Minimum face-presence score of the landmark model (0..1): a detection it scores
+    /// lower is not a face, a tracked face that drops lower is lost.
+    pub face_presence: f32,
+    /// While faces are tracked from frame to frame, run the face detector anyway every
+    /// this many analysed frames to find faces that just came into view (1 = every frame).
+    pub face_detect_every_n_frames: u32,
     /// Minimum score per proctoring class (0..1).
     pub phone_score: f32,
     pub notes_score: f32,
@@ -124,8 +144,10 @@ pub struct DetectionConfig {
 impl Default for DetectionConfig {
     fn default() -> Self {
         Self {
-            face_score: 0.6,
+            face_score: 0.5,
             face_nms_iou: 0.3,
+            face_presence: 0.5,
+            face_detect_every_n_frames: 5,
             phone_score: 0.4,
             notes_score: 0.4,
             device_score: 0.5,
@@ -141,6 +163,7 @@ impl Validate for DetectionConfig {
         for (key, v) in [
             ("face_score", self.face_score),
             ("face_nms_iou", self.face_nms_iou),
+            ("face_presence", self.face_presence),
             ("phone_score", self.phone_score),
             ("notes_score", self.notes_score),
             ("device_score", self.device_score),
@@ -154,6 +177,14 @@ impl Validate for DetectionConfig {
                     format!("must be between 0 and 1, got {v}"),
                 );
             }
+        }
+        if self.face_detect_every_n_frames == 0 {
+            err(
+                errors,
+                path,
+                "face_detect_every_n_frames",
+                "must be at least 1",
+            );
         }
         if self.objects_every_n_frames == 0 {
             err(errors, path, "objects_every_n_frames", "must be at least 1");

@@ -14,6 +14,13 @@ pub struct RulesConfig {
     pub max_yaw_deg: f32,
     /// |pitch| above this counts as turned away.
     pub max_pitch_deg: f32,
+    /// The line of sight (head yaw plus the eyes' turn within the head) beyond this
+    /// counts as eyes away, when the head itself is within `max_yaw_deg`.
+    pub max_sight_yaw_deg: f32,
+    /// Eyes away for more than this → `eyes_away` (0 = the eye rule is off). Slower than
+    /// `looking_away_after_s`: eyes wander more than heads. Vertical eye movement (to the
+    /// keyboard, to notes on the desk) is never part of it.
+    pub eyes_away_after_s: f64,
     /// `[x0, y0, x1, y1]`, normalised to the frame: only faces and persons whose box
     /// centre lies inside count for `multiple_faces` and for choosing the candidate.
     pub seat_zone: [f32; 4],
@@ -34,8 +41,10 @@ impl Default for RulesConfig {
         Self {
             no_face_after_s: 10.0,
             looking_away_after_s: 5.0,
-            max_yaw_deg: 30.0,
+            max_yaw_deg: 25.0,
             max_pitch_deg: 25.0,
+            max_sight_yaw_deg: 25.0,
+            eyes_away_after_s: 8.0,
             seat_zone: [0.0, 0.0, 1.0, 1.0],
             multiple_faces_after_s: 1.0,
             object_min_hits: 3,
@@ -51,6 +60,7 @@ impl Validate for RulesConfig {
         for (key, v) in [
             ("no_face_after_s", self.no_face_after_s),
             ("looking_away_after_s", self.looking_away_after_s),
+            ("eyes_away_after_s", self.eyes_away_after_s),
             ("multiple_faces_after_s", self.multiple_faces_after_s),
             ("camera_lost_after_s", self.camera_lost_after_s),
             ("clear_after_s", self.clear_after_s),
@@ -67,6 +77,7 @@ impl Validate for RulesConfig {
         for (key, v) in [
             ("max_yaw_deg", self.max_yaw_deg),
             ("max_pitch_deg", self.max_pitch_deg),
+            ("max_sight_yaw_deg", self.max_sight_yaw_deg),
         ] {
             if !(v > 0.0 && v < 90.0) {
                 err(

@@ -47,6 +47,7 @@ impl Default for ScoringConfig {
         let deductions = BTreeMap::from([
             (EventKind::NoFace, d(5.0, 0.1, 30.0)),
             (EventKind::LookingAway, d(2.0, 0.1, 20.0)),
+            (EventKind::EyesAway, d(1.0, 0.05, 10.0)),
             (EventKind::MultipleFaces, d(10.0, 0.0, 30.0)),
             (EventKind::PhoneDetected, d(15.0, 0.0, 45.0)),
             (EventKind::NotesDetected, d(10.0, 0.0, 30.0)),

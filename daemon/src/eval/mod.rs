@@ -16,7 +16,7 @@ use std::collections::BTreeSet;
 use crate::capture::{CaptureError, load_still};
 use crate::config::Config;
 use crate::detections::ObjectClass;
-use crate::inference::{Detector, InferenceError};
+use crate::inference::{FrameDetector, InferenceError};
 use crate::rules;
 
 pub use labels::{LabelledImage, Signal};
@@ -42,7 +42,7 @@ pub fn signal_of(class: ObjectClass) -> Signal {
 
 /// Judges one labelled image as the daemon would judge the frame.
 pub fn judge(
-    detector: &mut Detector,
+    detector: &mut dyn FrameDetector,
     cfg: &Config,
     image: &LabelledImage,
 ) -> Result<Judgement, EvalError> {
@@ -61,7 +61,7 @@ pub fn judge(
 
 /// Judges every image and scores the lot. `progress` is called after each image.
 pub fn evaluate(
-    detector: &mut Detector,
+    detector: &mut dyn FrameDetector,
     cfg: &Config,
     images: &[LabelledImage],
     mut progress: impl FnMut(usize, &LabelledImage),

@@ -186,8 +186,10 @@ impl Scorer {
         if let Some(away) = label.looking_away {
             let la = &mut self.looking_away;
             la.labelled += 1;
+            let judged_away = matches!(got.attention, Attention::LookingAway | Attention::EyesAway);
             let right = match (away, got.attention) {
-                (true, Attention::LookingAway) | (false, Attention::Facing) => true,
+                (true, Attention::LookingAway | Attention::EyesAway)
+                | (false, Attention::Facing) => true,
                 (_, Attention::Absent) => {
                     la.candidate_missed += 1;
                     false
@@ -197,10 +199,10 @@ impl Scorer {
             la.correct += u32::from(right);
             if away {
                 la.away += 1;
-                la.away_caught += u32::from(got.attention == Attention::LookingAway);
+                la.away_caught += u32::from(judged_away);
             } else {
                 la.facing += 1;
-                la.facing_called_away += u32::from(got.attention == Attention::LookingAway);
+                la.facing_called_away += u32::from(judged_away);
             }
             if !right {
                 misses.push(format!(

@@ -1,11 +1,13 @@
-//! The detector the pipeline runs: the face model on every analysed frame, the object
-//! model on every Nth (a phone lying still must still be seen, so the object model runs
-//! at a fixed rate, not on motion).
+//! The detector the pipeline runs: the face path (detect or track, landmarks, head pose)
+//! on every analysed frame, the object model on every Nth (a phone lying still must
+//! still be seen, so the object model runs at a fixed rate, not on motion).
 
 use std::time::Instant;
 
 use super::error::InferenceError;
 use super::face::FaceDetector;
+use super::face_mesh::FaceMesh;
+use super::face_path::{FacePath, FacePathOptions};
 use super::labels::LabelMap;
 use super::model::{CompileOptions, RanOn};
 use super::objects::{ClassThresholds, ObjectDetector};
@@ -16,7 +18,7 @@ use crate::frame::Frame;
 use crate::models::{Manifest, VerifiedModel};
 
 pub struct Detector {
-    face: FaceDetector,
+    face: FacePath,
     objects: Option<ObjectDetector>,
     objects_every_n_frames: u64,
     analysed: u64,
@@ -38,15 +40,36 @@ impl Detector {
             threads: cfg.runtime.threads,
         };
         let mut models = Vec::new();
-        let face_model = manifest.verified(&cfg.models.dir, &cfg.models.face)?;
-        let face = FaceDetector::load(
-            runtime,
-            &face_model.path,
-            opts,
-            cfg.detection.face_score,
-            cfg.detection.face_nms_iou,
+        let mut face_detectors = Vec::new();
+        for name in [&cfg.models.face, &cfg.models.face_short_range] {
+            if name.is_empty() {
+                continue;
+            }
+            let m = manifest.verified(&cfg.models.dir, name)?;
+            face_detectors.push(FaceDetector::load(
+                runtime,
+                &m.path,
+                opts,
+                cfg.detection.face_score,
+                cfg.detection.face_nms_iou,
+            )?);
+            models.push(m);
+        }
+        let mesh_model = manifest.verified(&cfg.models.dir, &cfg.models.landmarks)?;
+        let mesh = FaceMesh::load(runtime, &mesh_model.path, opts)?;
+        models.push(mesh_model);
+        let geometry = manifest.verified(&cfg.models.dir, &cfg.models.face_geometry)?;
+        let face = FacePath::new(
+            face_detectors,
+            mesh,
+            &geometry.path,
+            FacePathOptions {
+                min_presence: cfg.detection.face_presence,
+                redetect_every: cfg.detection.face_detect_every_n_frames,
+                horizontal_fov_deg: cfg.capture.horizontal_fov_deg,
+            },
         )?;
-        models.push(face_model);
+        models.push(geometry);
         let objects = if cfg.models.objects.is_empty() {
             None
         } else {
@@ -96,15 +119,13 @@ impl Detector {
 
     /// Forgets what the previous frame showed, so the next frame is judged on its own
     /// (stills in `eval`, a new source).
-    pub fn forget_tracks(&mut self) {}
+    pub fn forget_tracks(&mut self) {
+        self.face.forget_tracks();
+    }
 
     /// Which hardware runs the face model (the object model follows the same setting).
     pub fn ran_on(&self) -> RanOn {
-        self.face.model().ran_on()
-    }
-
-    pub fn face_detector(&mut self) -> &mut FaceDetector {
-        &mut self.face
+        self.face.detector_model().ran_on()
     }
 
     pub fn object_detector(&mut self) -> Option<&mut ObjectDetector> {
@@ -119,7 +140,8 @@ impl Detector {
     ) -> Result<Detections, InferenceError> {
         let start = Instant::now();
         let mut faces = Vec::new();
-        self.face
+        let face_run = self
+            .face
             .detect(&frame.data, frame.width, frame.height, &mut faces)?;
         let face_ms = start.elapsed().as_secs_f32() * 1000.0;
         let due = objects_now || self.analysed.is_multiple_of(self.objects_every_n_frames);
@@ -142,9 +164,28 @@ impl Detector {
             objects,
             inference_ms: InferenceTimes {
                 face_ms,
+                face_detector_ran: face_run.detector_ran,
                 objects_ms,
                 total_ms: start.elapsed().as_secs_f32() * 1000.0,
             },
         })
+    }
+}
+
+impl super::FrameDetector for Detector {
+    fn detect(&mut self, frame: &Frame, objects_now: bool) -> Result<Detections, InferenceError> {
+        Detector::detect(self, frame, objects_now)
+    }
+    fn forget_tracks(&mut self) {
+        Detector::forget_tracks(self)
+    }
+    fn models(&self) -> &[VerifiedModel] {
+        Detector::models(self)
+    }
+    fn object_classes(&self) -> Vec<ObjectClass> {
+        Detector::object_classes(self)
+    }
+    fn ran_on(&self) -> RanOn {
+        Detector::ran_on(self)
     }
 }

@@ -1,25 +1,23 @@
 //! BlazeFace face detection: preprocessing, the model, anchor decoding, weighted
-//! non-maximum suppression, mapping back to frame coordinates, and head pose.
+//! non-maximum suppression and mapping back to frame coordinates. Head pose comes from
+//! the face mesh (`face_mesh.rs`, `head_pose.rs`), not from these six keypoints.
 //!
-//! Works with the int8 `blazeface_128x128_quant` (outputs split by stride into four
-//! uint8 tensors) and the float `face_detection_short_range` (two float tensors);
-//! the outputs are told apart by shape, and dequantised with each tensor's own
-//! parameters.
+//! Works with the float `face_detection_full_range_sparse` (192×192, 2304 anchors: far
+//! faces too), the float `face_detection_short_range` and the int8
+//! `blazeface_128x128_quant` (128×128, 896 anchors; the int8 one has its outputs split
+//! by stride into four uint8 tensors). The anchor layout follows from the input size;
+//! the outputs are told apart by shape and dequantised with each tensor's own parameters.
 
 use std::path::Path;
 
 use super::anchors;
 use super::error::InferenceError;
-use super::head_pose;
 use super::model::{CompileOptions, CompiledModel, ElementType, Quantization, TensorInfo};
 use super::preprocess::{FitMode, Preprocessor};
 use super::runtime::Runtime;
 use crate::detections::{BBox, Face};
 
-const NUM_ANCHORS: usize = 896;
 const VALUES_PER_ANCHOR: usize = 16;
-/// Regressor values are in input pixels of the 128×128 model input.
-const INPUT_SCALE: f32 = 128.0;
 /// MediaPipe clips raw scores before the sigmoid.
 const SCORE_CLIP: f32 = 100.0;
 
@@ -46,10 +44,13 @@ pub struct FaceDetector {
     pre: Preprocessor,
     slots: Vec<OutputSlot>,
     anchors: Vec<[f32; 2]>,
+    /// Regressor values are in pixels of the square model input.
+    input_scale: f32,
     scores: Vec<f32>,
     regressors: Vec<f32>,
     candidates: Vec<Candidate>,
     cluster: Vec<usize>,
+    taken: Vec<bool>,
     pub min_score: f32,
     pub nms_iou: f32,
 }
@@ -72,16 +73,25 @@ impl FaceDetector {
             .first()
             .ok_or_else(|| unexpected("no input".into()))?;
         let pre = Preprocessor::new(input, FitMode::Letterbox).map_err(unexpected)?;
-        let slots = output_slots(model.outputs()).map_err(unexpected)?;
+        let (size, _) = pre.input_size();
+        let anchors = anchors::for_input(size).ok_or_else(|| {
+            unexpected(format!(
+                "a {size}×{size} input is not a BlazeFace model (128: short range, 192: full range)"
+            ))
+        })?;
+        let n = anchors.len();
+        let slots = output_slots(model.outputs(), n).map_err(unexpected)?;
         Ok(FaceDetector {
             model,
             pre,
             slots,
-            anchors: anchors::blazeface_short_range(),
-            scores: vec![0.0; NUM_ANCHORS],
-            regressors: vec![0.0; NUM_ANCHORS * VALUES_PER_ANCHOR],
+            anchors,
+            input_scale: size as f32,
+            scores: vec![0.0; n],
+            regressors: vec![0.0; n * VALUES_PER_ANCHOR],
             candidates: Vec::with_capacity(64),
             cluster: Vec::with_capacity(64),
+            taken: vec![false; n],
             min_score,
             nms_iou,
         })
@@ -122,20 +132,18 @@ impl FaceDetector {
         self.weighted_nms(|c| {
             let (x0, y0) = placement.to_frame(c.bbox.x0, c.bbox.y0);
             let (x1, y1) = placement.to_frame(c.bbox.x1, c.bbox.y1);
-            let mut kp = [[0f32; 2]; 6];
-            let mut kp_px = [[0f32; 2]; 6];
-            for (i, k) in c.keypoints.iter().enumerate() {
-                let (x, y) = placement.to_frame(k[0], k[1]);
-                kp[i] = [x, y];
-                kp_px[i] = [x * w as f32, y * h as f32];
-            }
-            let (yaw_deg, pitch_deg) = head_pose::estimate(&kp_px);
+            let keypoints = c
+                .keypoints
+                .iter()
+                .map(|k| {
+                    let (x, y) = placement.to_frame(k[0], k[1]);
+                    [x, y]
+                })
+                .collect();
             out.push(Face {
                 score: c.score,
                 bbox: BBox { x0, y0, x1, y1 }.clamped(),
-                keypoints: kp.to_vec(),
-                yaw_deg,
-                pitch_deg,
+                keypoints,
                 ..Face::default()
             });
         });
@@ -170,14 +178,15 @@ impl FaceDetector {
                 continue;
             }
             let r = &self.regressors[i * VALUES_PER_ANCHOR..][..VALUES_PER_ANCHOR];
-            let cx = r[0] / INPUT_SCALE + anchor[0];
-            let cy = r[1] / INPUT_SCALE + anchor[1];
-            let (bw, bh) = (r[2] / INPUT_SCALE, r[3] / INPUT_SCALE);
+            let scale = self.input_scale;
+            let cx = r[0] / scale + anchor[0];
+            let cy = r[1] / scale + anchor[1];
+            let (bw, bh) = (r[2] / scale, r[3] / scale);
             let mut keypoints = [[0f32; 2]; 6];
             for (k, kp) in keypoints.iter_mut().enumerate() {
                 *kp = [
-                    r[4 + 2 * k] / INPUT_SCALE + anchor[0],
-                    r[5 + 2 * k] / INPUT_SCALE + anchor[1],
+                    r[4 + 2 * k] / scale + anchor[0],
+                    r[5 + 2 * k] / scale + anchor[1],
                 ];
             }
             let bbox = BBox {
@@ -200,8 +209,9 @@ impl FaceDetector {
     /// keeping only the best box, which jitters frame to frame).
     fn weighted_nms(&mut self, mut emit: impl FnMut(&Candidate)) {
         let mut remaining = self.candidates.len();
-        let mut taken = [false; NUM_ANCHORS];
         let n = self.candidates.len();
+        let taken = &mut self.taken;
+        taken[..n].fill(false);
         while remaining > 0 {
             let Some(lead) = (0..n).find(|&i| !taken[i]) else {
                 break;
@@ -286,7 +296,7 @@ pub(crate) fn dequantize(
 
 /// Finds the score and regressor outputs by shape. Outputs split by stride come in
 /// anchor order (the 512 stride-8 anchors before the 384 stride-16 ones).
-fn output_slots(outputs: &[TensorInfo]) -> Result<Vec<OutputSlot>, String> {
+fn output_slots(outputs: &[TensorInfo], num_anchors: usize) -> Result<Vec<OutputSlot>, String> {
     let mut scores: Vec<(usize, usize)> = Vec::new();
     let mut regs: Vec<(usize, usize)> = Vec::new();
     for (i, t) in outputs.iter().enumerate() {
@@ -304,9 +314,9 @@ fn output_slots(outputs: &[TensorInfo]) -> Result<Vec<OutputSlot>, String> {
     order(&mut scores);
     order(&mut regs);
     let total = |v: &Vec<(usize, usize)>| v.iter().map(|x| x.1).sum::<usize>();
-    if total(&scores) != NUM_ANCHORS || total(&regs) != NUM_ANCHORS {
+    if total(&scores) != num_anchors || total(&regs) != num_anchors {
         return Err(format!(
-            "outputs cover {} score and {} regressor anchors; BlazeFace short range has {NUM_ANCHORS}",
+            "outputs cover {} score and {} regressor anchors; this input size has {num_anchors}",
             total(&scores),
             total(&regs)
         ));

@@ -8,7 +8,7 @@ use crate::config::Config;
 use crate::detections::Detections;
 use crate::event::RuleEvent;
 use crate::frame::Frame;
-use crate::inference::{Detector, InferenceError};
+use crate::inference::{FrameDetector, InferenceError};
 use crate::rules::RulesEngine;
 
 /// Which frames are analysed under `[detection] max_analysis_fps`: `detect`, `analyze`
@@ -56,7 +56,7 @@ impl FrameSelector {
 }
 
 pub struct Analysis {
-    detector: Detector,
+    detector: Box<dyn FrameDetector>,
     rules: RulesEngine,
     frames: FrameSelector,
 }
@@ -68,16 +68,18 @@ pub struct Analysed {
 }
 
 impl Analysis {
-    pub fn new(detector: Detector, cfg: &Config) -> Analysis {
+    /// `detector`: the LiteRT models (`inference::Detector`) or recorded detections
+    /// (`inference::ReplayDetector`).
+    pub fn new(detector: impl FrameDetector + 'static, cfg: &Config) -> Analysis {
         Analysis {
-            detector,
+            detector: Box::new(detector),
             rules: RulesEngine::new(cfg.rules.clone()),
             frames: FrameSelector::new(cfg),
         }
     }
 
-    pub fn detector(&self) -> &Detector {
-        &self.detector
+    pub fn detector(&self) -> &dyn FrameDetector {
+        self.detector.as_ref()
     }
 
     /// Analyses a frame if it is due; `None` when it was skipped.

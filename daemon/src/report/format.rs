@@ -10,6 +10,7 @@ pub fn kind_title(kind: EventKind) -> &'static str {
     match kind {
         EventKind::NoFace => "No face",
         EventKind::LookingAway => "Looking away",
+        EventKind::EyesAway => "Eyes away",
         EventKind::MultipleFaces => "Multiple faces",
         EventKind::PhoneDetected => "Phone",
         EventKind::NotesDetected => "Notes",
@@ -25,6 +26,7 @@ pub fn kind_colour(kind: EventKind) -> (u8, u8, u8) {
     match kind {
         EventKind::NoFace => (214, 39, 40),
         EventKind::LookingAway => (255, 127, 14),
+        EventKind::EyesAway => (255, 187, 120),
         EventKind::MultipleFaces => (148, 103, 189),
         EventKind::PhoneDetected => (31, 119, 180),
         EventKind::NotesDetected => (23, 190, 207),

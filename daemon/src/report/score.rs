@@ -74,7 +74,12 @@ pub fn score(events: &[ReportEvent], scoring: &ScoringConfig) -> Score {
 pub fn focus_lost_count(events: &[ReportEvent]) -> u32 {
     events
         .iter()
-        .filter(|e| matches!(e.kind, EventKind::NoFace | EventKind::LookingAway))
+        .filter(|e| {
+            matches!(
+                e.kind,
+                EventKind::NoFace | EventKind::LookingAway | EventKind::EyesAway
+            )
+        })
         .count() as u32
 }
 

@@ -17,6 +17,9 @@ pub enum Attention {
     /// The candidate's face is turned beyond the configured angles, or a person is in
     /// view without a detectable face (turned around, head down on the desk).
     LookingAway,
+    /// The head faces the screen but the line of sight (head yaw plus the eyes' turn)
+    /// is beyond `max_sight_yaw_deg`; only when the eye rule is on.
+    EyesAway,
     /// Nobody is in view.
     Absent,
 }
@@ -26,6 +29,7 @@ impl Attention {
         match self {
             Attention::Facing => "facing",
             Attention::LookingAway => "looking away",
+            Attention::EyesAway => "eyes away",
             Attention::Absent => "absent",
         }
     }
@@ -63,11 +67,22 @@ pub fn face_looks_away(face: &Face, cfg: &RulesConfig) -> bool {
     face.yaw_deg.abs() > cfg.max_yaw_deg || face.pitch_deg.abs() > cfg.max_pitch_deg
 }
 
-/// Writes the per-face verdict into each face, for `detect --json`, the live view and
-/// stored detections: the same function the rules apply to the candidate.
+/// Whether the eyes look away while the head does not: the line of sight (head yaw plus
+/// the eyes' sideways turn) beyond `max_sight_yaw_deg`. Always false with the eye rule
+/// off (`eyes_away_after_s = 0`) or without iris landmarks.
+pub fn eyes_look_away(face: &Face, cfg: &RulesConfig) -> bool {
+    cfg.eyes_away_after_s > 0.0
+        && face
+            .gaze
+            .is_some_and(|g| (face.yaw_deg + g.eye_yaw_deg()).abs() > cfg.max_sight_yaw_deg)
+}
+
+/// Writes the per-face verdict (head or, with the eye rule on, eyes away) into each
+/// face, for `detect --json`, the live view and stored detections: the same functions
+/// the rules apply to the candidate.
 pub fn mark_faces(faces: &mut [Face], cfg: &RulesConfig) {
     for f in faces {
-        f.looking_away = face_looks_away(f, cfg);
+        f.looking_away = face_looks_away(f, cfg) || eyes_look_away(f, cfg);
     }
 }
 
@@ -76,6 +91,7 @@ pub fn mark_faces(faces: &mut [Face], cfg: &RulesConfig) {
 pub fn attention(faces: &[Face], person_in_view: bool, cfg: &RulesConfig) -> Attention {
     match candidate_face(faces, cfg) {
         Some(face) if face_looks_away(face, cfg) => Attention::LookingAway,
+        Some(face) if eyes_look_away(face, cfg) => Attention::EyesAway,
         Some(_) => Attention::Facing,
         None if person_in_view => Attention::LookingAway,
         None => Attention::Absent,

@@ -14,6 +14,9 @@
 //!   `max_pitch_deg`, or a `person` is in view without a face. The two are exclusive, so
 //!   one absence is never charged twice. Person visibility comes from the latest frame on
 //!   which object detection ran;
+//! - `eyes_away`: the candidate's head is within the angles but the line of sight (head
+//!   yaw plus the eyes' sideways turn) is past `max_sight_yaw_deg`, for more than
+//!   `eyes_away_after_s` (0 turns the rule off). Exclusive with `looking_away`;
 //! - `multiple_faces`: two faces or more;
 //! - `phone_detected` / `notes_detected` / `device_detected`: the class was seen on at
 //!   least `object_min_hits` of the last `object_window` object-detection frames (frames
@@ -44,7 +47,7 @@
 //!   that time continues the same event.
 //!
 //! # Camera outages are never charged to the candidate
-//! When an outage is noticed, an open `no_face` / `looking_away` ends at the last frame
+//! When an outage is noticed, an open `no_face` / `looking_away` / `eyes_away` ends at the last frame
 //! before the outage (or when it first cleared), and pending `no_face`, `looking_away`
 //! and `multiple_faces` conditions are dropped, so their timers restart on the first
 //! frame after the camera comes back. Open `multiple_faces` and object events go on
@@ -70,8 +73,8 @@ use crate::event::{EventDetails, EventKind, RuleEvent};
 
 /// Exported so that overlays, `detect` and `eval` use the judgement the rules use.
 pub use attention::{
-    Attention, attention, candidate_face, face_looks_away, in_seat_zone, mark_faces,
-    person_in_seat, seat_faces,
+    Attention, attention, candidate_face, eyes_look_away, face_looks_away, in_seat_zone,
+    mark_faces, person_in_seat, seat_faces,
 };
 
 /// Turns analysed frames into Start/End events. See the module documentation.
@@ -86,6 +89,7 @@ pub struct RulesEngine {
     camera_lost: Episode,
     no_face: Episode,
     looking_away: Episode,
+    eyes_away: Episode,
     multiple_faces: Episode,
     objects: Vec<ObjectRule>,
 }
@@ -96,6 +100,7 @@ pub struct RulesEngine {
 struct Timing {
     no_face_after: Duration,
     looking_away_after: Duration,
+    eyes_away_after: Duration,
     multiple_faces_after: Duration,
     camera_lost_after: Duration,
     clear_after: Duration,
@@ -106,6 +111,7 @@ impl Timing {
         Self {
             no_face_after: seconds(cfg.no_face_after_s),
             looking_away_after: seconds(cfg.looking_away_after_s),
+            eyes_away_after: seconds(cfg.eyes_away_after_s),
             multiple_faces_after: seconds(cfg.multiple_faces_after_s),
             camera_lost_after: seconds(cfg.camera_lost_after_s),
             clear_after: seconds(cfg.clear_after_s),
@@ -143,6 +149,7 @@ impl RulesEngine {
             camera_lost: Episode::new(EventKind::CameraLost),
             no_face: Episode::new(EventKind::NoFace),
             looking_away: Episode::new(EventKind::LookingAway),
+            eyes_away: Episode::new(EventKind::EyesAway),
             multiple_faces: Episode::new(EventKind::MultipleFaces),
             objects,
         }
@@ -187,6 +194,12 @@ impl RulesEngine {
                 &mut self.looking_away,
                 attention == Attention::LookingAway,
                 self.timing.looking_away_after,
+                false,
+            ),
+            (
+                &mut self.eyes_away,
+                attention == Attention::EyesAway,
+                self.timing.eyes_away_after,
                 false,
             ),
             (
@@ -242,6 +255,7 @@ impl RulesEngine {
         due.extend(self.camera_lost.close(at));
         due.extend(self.no_face.close(at));
         due.extend(self.looking_away.close(at));
+        due.extend(self.eyes_away.close(at));
         due.extend(self.multiple_faces.close(at));
         for rule in &mut self.objects {
             due.extend(rule.close(at));
@@ -263,6 +277,7 @@ impl RulesEngine {
         }
         due.extend(self.no_face.close(last_frame_at));
         due.extend(self.looking_away.close(last_frame_at));
+        due.extend(self.eyes_away.close(last_frame_at));
         self.multiple_faces.drop_pending();
         // Whoever was in view before the outage may be gone.
         self.person_in_view = false;

@@ -73,8 +73,12 @@ pub async fn for_session(
 }
 
 /// `GET /api/live/detections` → the newest frame's detections (both `null` before the
-/// pipeline has published a frame).
+/// pipeline has published a frame), and the seat zone the rules count faces in.
 pub async fn live(_: Proctor, State(state): State<AppState>) -> Json<serde_json::Value> {
     let live = state.live();
-    Json(json!({ "frame": live.latest_frame_info(), "detections": live.latest_detections() }))
+    Json(json!({
+        "frame": live.latest_frame_info(),
+        "detections": live.latest_detections(),
+        "seat_zone": state.control().config().rules.seat_zone,
+    }))
 }
