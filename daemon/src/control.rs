@@ -167,7 +167,10 @@ impl Control {
         }
         let report = self.report_for(&session)?;
         let json = serde_json::to_vec(&report).expect("a report always serialises");
-        self.inner.store.outbox().enqueue("reports", &json)?;
+        self.inner
+            .store
+            .outbox()
+            .enqueue(crate::store::OutboxTopic::Reports, &json)?;
         log::info!(
             "Session {} ended: integrity score {:.1}, {} event(s).",
             session.id,
@@ -207,7 +210,8 @@ impl Control {
             &cfg.rules,
             &cfg.scoring,
         )
-        .with_detection_thresholds(&cfg.detection))
+        .with_detection_thresholds(&cfg.detection)
+        .with_evidence_chain(self.inner.store.chain_head(Some(session.id))?))
     }
 
     /// Stores an event (flushed and queued for MQTT before this returns) and shows it

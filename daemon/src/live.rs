@@ -16,7 +16,7 @@
 //! | `camera`     | `connected` (bool), `state` (a sentence), `fps`, `outages`            |
 //! | `inference`  | `last_ms`, `mean_ms`, `fps`, `accelerator`, `errors`, `dropped_frames`, `queue_depth` |
 //! | `recording`  | `active` (bool), `note` (a sentence; `"stopped: …"` is shown as a fault), `dropped_frames` |
-//! | `mqtt`       | `{"enabled": false}`, or the publisher's `connected`, `last_error`, `acknowledged` |
+//! | `mqtt`       | `{"enabled": false}`, or the publisher's `connected`, `last_error`, `acknowledged`, `incoming_dropped`, `last_dropped`, `commands_accepted`/`_rejected` |
 //! | `outbox_len` | items stored but not yet acknowledged by the broker                   |
 
 use std::sync::{Arc, Mutex, MutexGuard};

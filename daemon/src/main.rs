@@ -71,6 +71,16 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Recompute the evidence hash chain of every session (or one) and every recording
+    /// segment's SHA-256; says OK or exactly which record or file does not match.
+    /// Exit 0 when everything matches, 1 otherwise. Run it while proctord is stopped.
+    Verify {
+        #[arg(long, default_value = "/etc/proctord/proctord.toml")]
+        config: PathBuf,
+        /// Only this session (its id).
+        #[arg(long)]
+        session: Option<uuid::Uuid>,
+    },
     /// Check a config file; prints every error with its key path. Exit 78 when invalid.
     CheckConfig {
         #[arg(long)]
@@ -127,6 +137,7 @@ fn main() -> ExitCode {
         }),
         Command::CheckConfig { config } => return cli::check_config::run(&config),
         Command::HashPassword => cli::hash_password::run().map(|()| ExitCode::SUCCESS),
+        Command::Verify { config, session } => cli::verify::run(&config, session),
         Command::Models {
             action: ModelsAction::Verify { config },
         } => cli::models::verify(config.as_deref()),

@@ -1,71 +1,21 @@
 //! The publisher's connection with a real mosquitto: status and last will, refused
-//! credentials, TLS, and commands.
+//! credentials, TLS and health (commands: mqtt_commands.rs).
 
 #[path = "support/mosquitto.rs"]
 mod mosquitto;
+#[path = "support/publisher.rs"]
+mod publisher;
 
 use std::time::Duration;
 
-use chrono::Utc;
 use mosquitto::{BrokerOptions, Mosquitto, Subscriber, generate_unrelated_ca};
-use proctord::config::{KioskConfig, MqttConfig};
-use proctord::event::{EventDetails, EventKind, Phase, ProctorEvent};
-use proctord::publish::{Command, Publisher, PublisherStatus};
+use proctord::config::MqttConfig;
+use proctord::publish::Publisher;
 use proctord::store::Store;
-use rumqttc::{AsyncClient, MqttOptions, QoS};
+use publisher::{SITE, event, health, kiosk, topic, wait_for_status};
 use serde_json::{Value, json};
 use tokio::sync::watch;
 use uuid::Uuid;
-
-const SITE: &str = "test-site";
-
-fn kiosk(kiosk_id: &str) -> KioskConfig {
-    KioskConfig {
-        site: SITE.into(),
-        kiosk_id: kiosk_id.into(),
-        ..KioskConfig::default()
-    }
-}
-
-fn topic(kiosk_id: &str, suffix: &str) -> String {
-    format!("proctord/{SITE}/{kiosk_id}/{suffix}")
-}
-
-fn health() -> watch::Receiver<Value> {
-    watch::channel(json!({ "camera": "ok" })).1
-}
-
-fn event() -> ProctorEvent {
-    ProctorEvent {
-        id: Uuid::now_v7(),
-        session_id: None,
-        kind: EventKind::CameraLost,
-        phase: Phase::Start,
-        started_at: Utc::now(),
-        ended_at: None,
-        duration_s: None,
-        started_at_s: 0.0,
-        ended_at_s: None,
-        details: EventDetails::default(),
-    }
-}
-
-async fn wait_for_status(
-    publisher: &Publisher,
-    timeout: Duration,
-    done: impl Fn(&PublisherStatus) -> bool,
-) -> PublisherStatus {
-    let mut status = publisher.status();
-    let reached = tokio::time::timeout(timeout, status.wait_for(|s| done(s)))
-        .await
-        .is_ok();
-    let last = status.borrow().clone();
-    assert!(
-        reached,
-        "the publisher did not reach the expected state in {timeout:?}; last status: {last:?}"
-    );
-    last
-}
 
 /// The retained status as a newly connecting client sees it.
 async fn retained_status(broker: &Mosquitto, kiosk_id: &str) -> Value {
@@ -308,76 +258,4 @@ async fn health_snapshots_are_published_periodically() {
         .last()
         .map(|p| serde_json::from_slice::<Value>(&p.payload).unwrap());
     assert_eq!(last, Some(json!({ "fps": 3 })));
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn malformed_and_replayed_commands_are_ignored_and_valid_ones_handed_on() {
-    let broker = Mosquitto::start();
-    let dir = tempfile::tempdir().unwrap();
-    let mut operator_options = MqttOptions::new("operator", "127.0.0.1", broker.port());
-    operator_options.set_keep_alive(Duration::from_secs(5));
-    let (operator, mut operator_loop) = AsyncClient::new(operator_options, 10);
-    tokio::spawn(async move { while operator_loop.poll().await.is_ok() {} });
-    let command_topic = topic("k-cmd", "cmd/session");
-    // A retained command would otherwise start a session on every reconnect.
-    let replayed = json!({ "action": "start", "candidate": "Retained Replay" }).to_string();
-    operator
-        .publish(&command_topic, QoS::AtLeastOnce, true, replayed)
-        .await
-        .unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
-
-    let cfg = MqttConfig {
-        accept_commands: true,
-        ..broker.mqtt_config()
-    };
-    let mut publisher = Publisher::spawn(
-        &cfg,
-        &kiosk("k-cmd"),
-        Store::open(dir.path()).unwrap(),
-        health(),
-    )
-    .unwrap();
-    let mut commands = publisher.take_commands().expect("a command channel");
-    wait_for_status(&publisher, Duration::from_secs(10), |s| {
-        s.subscribed_to_commands
-    })
-    .await;
-    for garbage in [
-        &b"\xff\x00 not json"[..],
-        br#"{"action":"format_disk"}"#,
-        br#"{"action":"start","candidate":""}"#,
-    ] {
-        operator
-            .publish(&command_topic, QoS::AtLeastOnce, false, garbage.to_vec())
-            .await
-            .unwrap();
-    }
-    let valid = json!({ "action": "start", "candidate": "Ada Lovelace", "exam_id": "MATH-101" })
-        .to_string();
-    operator
-        .publish(&command_topic, QoS::AtLeastOnce, false, valid)
-        .await
-        .unwrap();
-
-    let command = tokio::time::timeout(Duration::from_secs(10), commands.recv())
-        .await
-        .expect("a command in time");
-    assert_eq!(
-        command,
-        Some(Command::StartSession {
-            candidate: "Ada Lovelace".into(),
-            exam_id: Some("MATH-101".into()),
-            notes: None
-        })
-    );
-    let status = wait_for_status(&publisher, Duration::from_secs(5), |s| {
-        s.commands_rejected == 4 && s.commands_accepted == 1
-    })
-    .await;
-    assert!(status.connected);
-    assert!(
-        commands.try_recv().is_err(),
-        "a rejected command was handed on"
-    );
 }

@@ -3,6 +3,8 @@
 
 #[path = "support/mosquitto.rs"]
 mod mosquitto;
+#[path = "support/publisher.rs"]
+mod publisher;
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -10,29 +12,15 @@ use std::time::Duration;
 
 use chrono::Utc;
 use mosquitto::{Mosquitto, Subscriber};
-use proctord::config::KioskConfig;
 use proctord::event::{EventDetails, EventKind, Phase, ProctorEvent};
-use proctord::publish::{Publisher, PublisherStatus};
+use proctord::publish::Publisher;
 use proctord::store::{Store, StoreError};
+use publisher::{health, kiosk, topic, wait_for_status};
 use rumqttc::Publish;
-use serde_json::{Value, json};
-use tokio::sync::watch;
 use uuid::Uuid;
 
-fn kiosk(kiosk_id: &str) -> KioskConfig {
-    KioskConfig {
-        site: "test-site".into(),
-        kiosk_id: kiosk_id.into(),
-        ..KioskConfig::default()
-    }
-}
-
 fn events_topic(kiosk_id: &str) -> String {
-    format!("proctord/test-site/{kiosk_id}/events")
-}
-
-fn health() -> watch::Receiver<Value> {
-    watch::channel(json!({ "camera": "ok" })).1
+    topic(kiosk_id, "events")
 }
 
 fn event(session_id: Option<Uuid>) -> ProctorEvent {
@@ -70,23 +58,6 @@ fn first_arrivals(ids: &[Uuid]) -> Vec<Uuid> {
 fn has_all(messages: &[Publish], wanted: &[Uuid]) -> bool {
     let got: HashSet<Uuid> = event_ids(messages).into_iter().collect();
     wanted.iter().all(|id| got.contains(id))
-}
-
-async fn wait_for_status(
-    publisher: &Publisher,
-    timeout: Duration,
-    done: impl Fn(&PublisherStatus) -> bool,
-) -> PublisherStatus {
-    let mut status = publisher.status();
-    let reached = tokio::time::timeout(timeout, status.wait_for(|s| done(s)))
-        .await
-        .is_ok();
-    let last = status.borrow().clone();
-    assert!(
-        reached,
-        "the publisher did not reach the expected state in {timeout:?}; last status: {last:?}"
-    );
-    last
 }
 
 async fn wait_until_outbox_empty(store: &Store, timeout: Duration) {

@@ -1,10 +1,13 @@
 //! The durable outbox: order, acknowledgement and survival across reopening, checked
-//! against a simple in-memory model.
+//! against a simple in-memory model; order under concurrent writers; its bounds.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use proctord::store::{MAX_PAYLOAD_BYTES, OUTBOX_TOPICS, OutboxItem, Store, StoreError};
+use proctord::event::{EventDetails, EventKind, Phase, ProctorEvent};
+use proctord::store::{OutboxItem, OutboxTopic, Store, StoreError, report_parts};
 use proptest::prelude::*;
 
 #[derive(Clone, Debug)]
@@ -19,7 +22,7 @@ enum Op {
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        4 => (0..OUTBOX_TOPICS.len(), proptest::collection::vec(any::<u8>(), 0..48))
+        4 => (0..OutboxTopic::ALL.len(), proptest::collection::vec(any::<u8>(), 0..48))
             .prop_map(|(topic, payload)| Op::Enqueue { topic, payload }),
         2 => (0usize..8).prop_map(|n| Op::Peek { n }),
         1 => (any::<usize>(), 0usize..8).prop_map(|(nth, n)| Op::PeekFrom { nth, n }),
@@ -45,11 +48,11 @@ proptest! {
             let outbox = store.as_ref().unwrap().outbox().clone();
             match op {
                 Op::Enqueue { topic, payload } => {
-                    let topic_suffix = OUTBOX_TOPICS[topic];
-                    let seq = outbox.enqueue(topic_suffix, &payload).unwrap();
+                    let topic = OutboxTopic::ALL[topic];
+                    let seq = outbox.enqueue(topic, &payload).unwrap()[0];
                     prop_assert!(highest_seq_issued.is_none_or(|h| seq > h), "seq {seq} after {highest_seq_issued:?}");
                     highest_seq_issued = Some(seq);
-                    model.push_back(OutboxItem { seq, topic_suffix: topic_suffix.to_owned(), payload });
+                    model.push_back(OutboxItem { seq, topic, payload });
                 }
                 Op::Peek { n } => {
                     let expected: Vec<_> = model.iter().take(n).cloned().collect();
@@ -90,45 +93,14 @@ proptest! {
 fn sequences_keep_increasing_after_every_item_was_acknowledged_and_the_store_reopened() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
-    let first = store.outbox().enqueue("reports", b"r1").unwrap();
+    let first = store.outbox().enqueue(OutboxTopic::Reports, b"r1").unwrap()[0];
     assert!(store.outbox().ack(first).unwrap());
     drop(store);
 
     let store = Store::open(dir.path()).unwrap();
     assert!(store.outbox().is_empty());
-    let second = store.outbox().enqueue("reports", b"r2").unwrap();
+    let second = store.outbox().enqueue(OutboxTopic::Reports, b"r2").unwrap()[0];
     assert!(second > first, "{second} after {first}");
-}
-
-#[test]
-fn an_unknown_topic_is_refused_and_nothing_is_enqueued() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
-    let error = store.outbox().enqueue("status", b"{}").unwrap_err();
-    assert!(
-        matches!(error, StoreError::UnknownTopic(ref t) if t == "status"),
-        "{error:?}"
-    );
-    assert!(store.outbox().is_empty());
-}
-
-#[test]
-fn a_payload_too_large_to_publish_is_refused_so_that_it_cannot_block_the_queue() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
-    let error = store
-        .outbox()
-        .enqueue("reports", &vec![b'x'; MAX_PAYLOAD_BYTES + 1])
-        .unwrap_err();
-    assert!(
-        matches!(error, StoreError::PayloadTooLarge { .. }),
-        "{error:?}"
-    );
-    assert!(store.outbox().is_empty());
-    store
-        .outbox()
-        .enqueue("reports", &vec![b'x'; MAX_PAYLOAD_BYTES])
-        .unwrap();
 }
 
 #[tokio::test]
@@ -139,9 +111,167 @@ async fn enqueueing_wakes_a_waiting_drain_loop() {
     let waiter = tokio::spawn(async move { outbox.enqueued().await });
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert!(!waiter.is_finished());
-    store.outbox().enqueue("events", b"{}").unwrap();
+    store.outbox().enqueue(OutboxTopic::Events, b"{}").unwrap();
     tokio::time::timeout(Duration::from_secs(5), waiter)
         .await
         .expect("the waiter was not woken")
         .unwrap();
+}
+
+fn kiosk_event(n: u32) -> ProctorEvent {
+    ProctorEvent {
+        id: uuid::Uuid::now_v7(),
+        session_id: None,
+        kind: EventKind::CameraLost,
+        phase: Phase::Start,
+        started_at: chrono::Utc::now(),
+        ended_at: None,
+        duration_s: None,
+        started_at_s: f64::from(n),
+        ended_at_s: None,
+        details: EventDetails::default(),
+    }
+}
+
+#[test]
+fn concurrent_writers_never_let_the_drain_pass_over_an_item() {
+    const WRITERS: usize = 4;
+    const PER_WRITER: u32 = 250;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let writers_done = Arc::new(AtomicBool::new(false));
+
+    // Reads the way the publisher does: whatever follows the last item it took.
+    let drain = {
+        let outbox = store.outbox().clone();
+        let done = writers_done.clone();
+        std::thread::spawn(move || {
+            let mut next_seq = 0;
+            let mut taken = Vec::new();
+            loop {
+                let finished = done.load(Ordering::SeqCst);
+                let items = outbox.peek_from(next_seq, 32).unwrap();
+                if items.is_empty() && finished {
+                    return taken;
+                }
+                for item in items {
+                    taken.push(item.seq);
+                    next_seq = item.seq + 1;
+                    assert!(outbox.ack(item.seq).unwrap());
+                }
+            }
+        })
+    };
+    let writers: Vec<_> = (0..WRITERS)
+        .map(|w| {
+            let store = store.clone();
+            std::thread::spawn(move || {
+                (0..PER_WRITER)
+                    .map(|n| {
+                        if w == 0 && n % 10 == 0 {
+                            store.outbox().enqueue(OutboxTopic::Reports, b"{}").unwrap()[0]
+                        } else {
+                            store.append_event(&kiosk_event(n)).unwrap()
+                        }
+                    })
+                    .collect::<Vec<u64>>()
+            })
+        })
+        .collect();
+    let mut written: Vec<u64> = writers
+        .into_iter()
+        .flat_map(|w| w.join().unwrap())
+        .collect();
+    writers_done.store(true, Ordering::SeqCst);
+    let taken = drain.join().unwrap();
+
+    written.sort_unstable();
+    assert_eq!(written.len(), WRITERS * PER_WRITER as usize);
+    // Everything written was taken, in increasing order, and nothing was left behind.
+    let taken_set: std::collections::HashSet<u64> = taken.iter().copied().collect();
+    let passed_over: Vec<u64> = written
+        .iter()
+        .copied()
+        .filter(|seq| !taken_set.contains(seq))
+        .collect();
+    assert!(
+        passed_over.is_empty(),
+        "the drain passed over {} of {} items, e.g. {:?}",
+        passed_over.len(),
+        written.len(),
+        &passed_over[..passed_over.len().min(5)]
+    );
+    assert!(taken.is_sorted(), "the drain saw sequences out of order");
+    assert_eq!(taken.len(), written.len(), "an item was taken twice");
+    assert!(store.outbox().is_empty());
+}
+
+#[test]
+fn with_publishing_off_events_are_stored_but_nothing_is_queued() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    store.append_event(&kiosk_event(1)).unwrap();
+    store.outbox().set_publishing(false);
+
+    let session = store.start_session("Ada Lovelace", None, None).unwrap();
+    for n in 0..100 {
+        store.append_event(&kiosk_event(n)).unwrap();
+    }
+    store.end_session(session.id).unwrap();
+    assert!(
+        store
+            .outbox()
+            .enqueue(OutboxTopic::Reports, b"{}")
+            .unwrap()
+            .is_empty()
+    );
+
+    assert_eq!(store.kiosk_events().unwrap().len(), 101);
+    // Only what was queued while publishing was on waits for the broker.
+    assert_eq!(store.outbox().len(), 1);
+    drop(store);
+    assert_eq!(Store::open(dir.path()).unwrap().outbox().len(), 1);
+}
+
+#[test]
+fn a_report_over_the_broker_limit_is_queued_in_parts_and_other_large_items_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let limit = report_parts::MIN_MESSAGE_BYTES;
+    store.outbox().set_max_message_bytes(limit);
+    let report = serde_json::to_vec(&serde_json::json!({
+        "session_id": "0190c5e2-7a4b-7c3d-9e8f-0123456789ab",
+        "lines": vec!["a line of the report"; 5_000],
+    }))
+    .unwrap();
+
+    let seqs = store
+        .outbox()
+        .enqueue(OutboxTopic::Reports, &report)
+        .unwrap();
+
+    let queued = store.outbox().peek_batch(usize::MAX).unwrap();
+    assert!(queued.len() > 5, "{} part(s)", queued.len());
+    assert_eq!(queued.iter().map(|i| i.seq).collect::<Vec<_>>(), seqs);
+    assert!(
+        queued
+            .iter()
+            .all(|i| i.payload.len() <= limit && i.topic == OutboxTopic::Reports)
+    );
+    let parts: Vec<report_parts::ReportPart> = queued
+        .iter()
+        .map(|i| serde_json::from_slice(&i.payload).unwrap())
+        .collect();
+    assert_eq!(report_parts::reassemble(&parts), Some(report));
+
+    let error = store
+        .outbox()
+        .enqueue(OutboxTopic::Events, &vec![b'x'; limit + 1])
+        .unwrap_err();
+    assert!(
+        matches!(error, StoreError::PayloadTooLarge { .. }),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("max_message_bytes"), "{error}");
+    assert_eq!(store.outbox().len(), parts.len());
 }

@@ -5,7 +5,7 @@ use std::process::Command;
 
 use chrono::{TimeZone, Utc};
 use proctord::event::{EventDetails, EventKind, Phase, ProctorEvent};
-use proctord::store::{SCHEMA_VERSION, SegmentRecord, Store, StoreError};
+use proctord::store::{OutboxTopic, SCHEMA_VERSION, SegmentRecord, Store, StoreError};
 use uuid::Uuid;
 
 fn event(session_id: Option<Uuid>, kind: EventKind, phase: Phase) -> ProctorEvent {
@@ -97,11 +97,8 @@ fn session_starts_and_ends_are_queued_for_the_sessions_topic() {
     let queued = store.outbox().peek_batch(10).unwrap();
 
     assert_eq!(
-        queued
-            .iter()
-            .map(|i| i.topic_suffix.as_str())
-            .collect::<Vec<_>>(),
-        ["sessions", "sessions"]
+        queued.iter().map(|i| i.topic).collect::<Vec<_>>(),
+        [OutboxTopic::Sessions, OutboxTopic::Sessions]
     );
     assert_eq!(
         serde_json::from_slice::<proctord::session::Session>(&queued[0].payload).unwrap(),
@@ -153,10 +150,7 @@ fn an_appended_event_is_queued_for_the_events_topic_with_the_same_content() {
 
     let queued = store.outbox().peek_batch(10).unwrap();
     assert_eq!(queued.len(), 1);
-    assert_eq!(
-        (queued[0].seq, queued[0].topic_suffix.as_str()),
-        (seq, "events")
-    );
+    assert_eq!((queued[0].seq, queued[0].topic), (seq, OutboxTopic::Events));
     assert_eq!(
         serde_json::from_slice::<ProctorEvent>(&queued[0].payload).unwrap(),
         appended
@@ -313,7 +307,7 @@ fn crash_child_writes_then_exits_without_dropping_the_store() {
     store
         .add_segment(&segment(Some(session.id), "a", 0))
         .unwrap();
-    store.outbox().enqueue("reports", b"{}").unwrap();
+    store.outbox().enqueue(OutboxTopic::Reports, b"{}").unwrap();
     std::process::exit(0);
 }
 
@@ -344,7 +338,14 @@ fn every_write_that_returned_ok_survives_the_process_dying_right_after() {
         .peek_batch(10)
         .unwrap()
         .into_iter()
-        .map(|i| i.topic_suffix)
+        .map(|i| i.topic)
         .collect();
-    assert_eq!(topics, ["sessions", "events", "reports"]);
+    assert_eq!(
+        topics,
+        [
+            OutboxTopic::Sessions,
+            OutboxTopic::Events,
+            OutboxTopic::Reports
+        ]
+    );
 }

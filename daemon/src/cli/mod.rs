@@ -7,6 +7,7 @@ pub mod eval;
 pub mod hash_password;
 pub mod logging;
 pub mod models;
+pub mod verify;
 
 use std::path::Path;
 

@@ -13,6 +13,7 @@ mod recording;
 mod rules;
 mod scoring;
 mod web;
+mod web_limits;
 
 pub use capture::{CaptureConfig, CaptureSource, PixelFormatPref};
 pub use inference::{Accelerator, DetectionConfig, GpuFallback, ModelsConfig, RuntimeConfig};
@@ -22,6 +23,7 @@ pub use recording::RecordingConfig;
 pub use rules::RulesConfig;
 pub use scoring::{Deduction, ScoringConfig};
 pub use web::{WebConfig, WebRole, WebToken, WebUser};
+pub use web_limits::WebLimits;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

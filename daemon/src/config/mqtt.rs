@@ -27,6 +27,10 @@ pub struct MqttConfig {
     pub health_interval_s: u64,
     /// Accept session start/end commands on `.../cmd/#`.
     pub accept_commands: bool,
+    /// Seconds a command is valid after its `issued_at` when it does not say.
+    pub command_expiry_s: u32,
+    /// The largest message the broker accepts: reports above it are sent in parts.
+    pub max_message_bytes: usize,
 }
 
 impl Default for MqttConfig {
@@ -45,6 +49,8 @@ impl Default for MqttConfig {
             keep_alive_s: 30,
             health_interval_s: 30,
             accept_commands: false,
+            command_expiry_s: 60,
+            max_message_bytes: crate::store::DEFAULT_MAX_MESSAGE_BYTES,
         }
     }
 }
@@ -96,6 +102,21 @@ impl Validate for MqttConfig {
         }
         if self.keep_alive_s < 5 {
             err(errors, path, "keep_alive_s", "must be at least 5 seconds");
+        }
+        if self.command_expiry_s == 0 || self.command_expiry_s > 3600 {
+            err(errors, path, "command_expiry_s", "must be 1..3600 seconds");
+        }
+        let (min, max) = (
+            crate::store::report_parts::MIN_MESSAGE_BYTES,
+            crate::store::MAX_PAYLOAD_BYTES,
+        );
+        if !(min..=max).contains(&self.max_message_bytes) {
+            err(
+                errors,
+                path,
+                "max_message_bytes",
+                format!("must be {min}..{max} bytes (the broker's message size limit)"),
+            );
         }
         if self.health_interval_s == 0 {
             err(

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::{ConfigError, Validate, err};
+use super::{ConfigError, Validate, WebLimits, err};
 
 /// `[web]`: the local status page and REST API.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -31,6 +31,8 @@ pub struct WebConfig {
     /// PEM certificate chain and private key: both set = HTTPS only; both empty = HTTP.
     pub tls_cert_file: PathBuf,
     pub tls_key_file: PathBuf,
+    /// `[web.limits]`: timeouts and caps on connections, streams and PDF rendering.
+    pub limits: WebLimits,
 }
 
 /// What a login or a token may do. A reviewer may do everything a proctor may.
@@ -90,6 +92,7 @@ impl Default for WebConfig {
             login_lockout_s: 300,
             tls_cert_file: PathBuf::new(),
             tls_key_file: PathBuf::new(),
+            limits: WebLimits::default(),
         }
     }
 }
@@ -130,6 +133,7 @@ impl WebConfig {
 
 impl Validate for WebConfig {
     fn validate(&self, path: &str, errors: &mut Vec<ConfigError>) {
+        self.limits.validate(&format!("{path}.limits"), errors);
         if self.listen.parse::<SocketAddr>().is_err() {
             err(
                 errors,

@@ -6,10 +6,24 @@
 //! a dead connection therefore die with it instead of being replayed into the next one,
 //! which keeps the drain task's packet-id bookkeeping exact; what was not acknowledged
 //! is re-sent from the outbox.
+//!
+//! # A message that cannot be read
+//!
+//! An incoming packet rumqttc cannot decode (over the incoming size limit, or malformed)
+//! ends the connection before rumqttc acknowledges it, and the broker redelivers it from
+//! the persistent session on every reconnect: a loop that would stop all publishing.
+//! After such an error the next attempt is a short clean-session connection, which makes
+//! the broker discard that session with the message in it, then publishing resumes on a
+//! fresh persistent session (the drain subscribes again on every connection). Commands
+//! queued for the kiosk while it was offline are lost with it; they expire within a
+//! minute anyway.
 
 use std::time::Duration;
 
-use rumqttc::{AsyncClient, ConnectReturnCode, ConnectionError, Event, MqttOptions, Packet};
+use rumqttc::{
+    AsyncClient, ConnectReturnCode, ConnectionError, Event, MqttOptions, Outgoing, Packet,
+    StateError,
+};
 use tokio::sync::mpsc;
 
 use super::backoff::Backoff;
@@ -25,7 +39,12 @@ pub(crate) enum ConnectionEvent {
         message: String,
         credentials_refused: bool,
     },
+    /// An unreadable incoming message was discarded by resetting the broker session.
+    Discarded { message: String },
 }
+
+/// How long the clean-session connection that discards a poison message may take.
+const DISCARD_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// rumqttc's request channel: large enough for the outbox window plus status, health,
 /// subscription and disconnect, so `try_publish` never finds it full in practice.
@@ -44,7 +63,29 @@ pub(crate) async fn run(
         options.broker_address().1
     );
     let mut backoff = Backoff::new();
+    let mut unreadable: Option<String> = None;
     loop {
+        if let Some(what) = unreadable.take() {
+            let message = match discard_session(&options).await {
+                Ok(()) => format!(
+                    "An incoming MQTT message could not be read ({what}); the broker's session for this kiosk was reset so that it is not delivered again. Commands queued while the kiosk was offline were dropped with it."
+                ),
+                Err(e) => {
+                    // Not worse than before: the next connection may get it again.
+                    unreadable = Some(what.clone());
+                    format!(
+                        "An incoming MQTT message could not be read ({what}) and resetting the broker session failed ({e}); trying again."
+                    )
+                }
+            };
+            if events
+                .send(ConnectionEvent::Discarded { message })
+                .await
+                .is_err()
+            {
+                return;
+            }
+        }
         let (client, mut eventloop) =
             AsyncClient::new(options.clone(), request_capacity(max_in_flight));
         let mut connected = false;
@@ -64,7 +105,12 @@ pub(crate) async fn run(
                 return; // The drain task has finished: the publisher is shutting down.
             }
         };
-        let delay = backoff.next_delay();
+        let delay = if let Some(what) = unreadable_incoming(&lost) {
+            unreadable = Some(what);
+            Duration::ZERO
+        } else {
+            backoff.next_delay()
+        };
         let (message, credentials_refused) = describe(&lost, &broker, connected, delay);
         if events
             .send(ConnectionEvent::Lost {
@@ -80,6 +126,45 @@ pub(crate) async fn run(
         drop((client, eventloop));
         tokio::time::sleep(delay).await;
     }
+}
+
+/// What was wrong, when the connection ended on an incoming packet that did not decode
+/// (rather than on something proctord sent or the network).
+fn unreadable_incoming(error: &ConnectionError) -> Option<String> {
+    match error {
+        ConnectionError::MqttState(StateError::Deserialization(e)) => match e {
+            rumqttc::Error::OutgoingPacketTooLarge { .. } => None,
+            rumqttc::Error::PayloadSizeLimitExceeded(bytes) => Some(format!(
+                "{bytes} bytes, over the {} KiB limit for incoming messages",
+                super::options::MAX_INCOMING_PACKET_BYTES / 1024
+            )),
+            other => Some(format!("malformed packet: {other}")),
+        },
+        _ => None,
+    }
+}
+
+/// Connects once with a clean session, which makes the broker drop the persistent one
+/// (and the message it keeps redelivering), and disconnects.
+async fn discard_session(options: &MqttOptions) -> Result<(), String> {
+    let mut clean = options.clone();
+    clean.set_clean_session(true);
+    let (client, mut eventloop) = AsyncClient::new(clean, 4);
+    let run = async {
+        loop {
+            match eventloop.poll().await {
+                Ok(Event::Incoming(Packet::ConnAck(_))) => {
+                    client.try_disconnect().map_err(|e| e.to_string())?;
+                }
+                Ok(Event::Outgoing(Outgoing::Disconnect)) => return Ok(()),
+                Ok(_) => {}
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+    };
+    tokio::time::timeout(DISCARD_TIMEOUT, run)
+        .await
+        .map_err(|_| "the broker did not answer in time".to_owned())?
 }
 
 /// A log line an operator can act on, and whether the broker refused our credentials.

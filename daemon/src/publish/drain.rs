@@ -11,13 +11,14 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, Interval, MissedTickBehavior};
 
 use super::PublisherStatus;
-use super::command::Command;
+use super::command::{CommandError, CommandResult, ReceivedCommand};
 use super::connection::ConnectionEvent;
 use super::correlator::AckCorrelator;
+use super::replay::ReplayGuard;
 use super::status_payload;
 use super::topics::Topics;
 use crate::config::KioskConfig;
-use crate::store::Store;
+use crate::store::{OutboxTopic, Store};
 
 /// How long an orderly shutdown waits for the broker to acknowledge what is in flight
 /// and the `offline` status.
@@ -33,7 +34,9 @@ pub(crate) struct Drain {
     pub(crate) health_interval: Duration,
     pub(crate) status: watch::Sender<PublisherStatus>,
     /// `Some` when `[mqtt] accept_commands` is on.
-    pub(crate) commands: Option<mpsc::Sender<Command>>,
+    pub(crate) commands: Option<mpsc::Sender<ReceivedCommand>>,
+    /// `[mqtt] command_expiry_s`: how long a command without `expires_in_s` is valid.
+    pub(crate) command_expiry_s: u32,
 }
 
 /// One live connection: its client and its packet-id bookkeeping.
@@ -48,6 +51,10 @@ struct Running {
     drain: Drain,
     live: Option<Live>,
     health_tick: Interval,
+    replays: ReplayGuard,
+    /// Kinds of dropped incoming messages already logged at warning level: one bad
+    /// sender must not flood the journal.
+    logged_drops: Vec<&'static str>,
 }
 
 impl Drain {
@@ -63,6 +70,8 @@ impl Drain {
             drain: self,
             live: None,
             health_tick,
+            replays: ReplayGuard::default(),
+            logged_drops: Vec::new(),
         };
         loop {
             tokio::select! {
@@ -90,6 +99,13 @@ impl Running {
                 message,
                 credentials_refused,
             } => self.on_lost(message, credentials_refused),
+            ConnectionEvent::Discarded { message } => {
+                log::warn!("{message}");
+                self.drain.status.send_modify(|s| {
+                    s.incoming_dropped += 1;
+                    s.last_dropped = Some(message);
+                });
+            }
         }
     }
 
@@ -186,40 +202,62 @@ impl Running {
         }
     }
 
+    /// Every incoming message ends here and is acknowledged by rumqttc (QoS 1), whatever
+    /// is wrong with it: nothing is ever redelivered in a loop.
     fn on_message(&mut self, message: Publish) {
-        let d = &self.drain;
-        let Some(commands) = &d.commands else { return };
-        if !d.topics.is_command(&message.topic) {
-            log::debug!(
-                "Ignored an MQTT message on {}, which is not a command topic.",
+        let topics = &self.drain.topics;
+        if topics.is_command_result(&message.topic) {
+            return; // Our own answer, echoed back by the `cmd/#` subscription.
+        }
+        if self.drain.commands.is_none() || !topics.is_command(&message.topic) {
+            let why = format!(
+                "a message on {}, which proctord does not take",
                 message.topic
             );
+            self.drop_incoming("unknown topic", why);
             return;
         }
-        let topic = &message.topic;
-        if message.retain {
+        let now = chrono::Utc::now();
+        let received = if message.retain {
             // A retained command would be replayed on every reconnect.
-            log::warn!(
-                "Ignored a retained command on {topic}: commands must be published without the retain flag."
-            );
-            d.status.send_modify(|s| s.commands_rejected += 1);
-            return;
-        }
-        match Command::parse(&message.payload) {
-            Ok(command) => match commands.try_send(command) {
-                Ok(()) => d.status.send_modify(|s| s.commands_accepted += 1),
-                Err(e) => {
-                    log::warn!(
-                        "Dropped a command received on {topic}: the daemon is not taking commands ({e})."
-                    );
-                    d.status.send_modify(|s| s.commands_rejected += 1);
-                }
-            },
+            Err(CommandError::Retained)
+        } else {
+            ReceivedCommand::parse(&message.payload, now, self.drain.command_expiry_s)
+                .and_then(|command| self.replays.admit(&command, now).map(|()| command))
+        };
+        let command_id = match &received {
+            Ok(command) => Some(command.command_id.clone()),
+            Err(_) => ReceivedCommand::id_of(&message.payload),
+        };
+        let handed_on = received.and_then(|command| {
+            let commands = self.drain.commands.as_ref().expect("checked above");
+            commands.try_send(command).map_err(|_| CommandError::Busy)
+        });
+        match handed_on {
+            // The daemon answers on `cmd/result` once it has carried the command out.
+            Ok(()) => self.drain.status.send_modify(|s| s.commands_accepted += 1),
             Err(e) => {
-                log::warn!("Ignored a malformed command on {topic}: {e}.");
-                d.status.send_modify(|s| s.commands_rejected += 1);
+                log::warn!("Refused a command on {}: {e}.", message.topic);
+                self.drain.status.send_modify(|s| s.commands_rejected += 1);
+                answer(&self.drain.store, &CommandResult::refused(command_id, &e));
             }
         }
+    }
+
+    /// Counts (and logs, once per kind at warning level) a message that was dropped.
+    fn drop_incoming(&mut self, kind: &'static str, why: String) {
+        if self.logged_drops.contains(&kind) {
+            log::debug!("Dropped {why}.");
+        } else {
+            self.logged_drops.push(kind);
+            log::warn!(
+                "Dropped {why}; further ones are counted in health (mqtt.incoming_dropped)."
+            );
+        }
+        self.drain.status.send_modify(|s| {
+            s.incoming_dropped += 1;
+            s.last_dropped = Some(format!("dropped {why}"));
+        });
     }
 
     fn publish_health(&mut self) {
@@ -258,7 +296,7 @@ impl Running {
                 }
             };
             for item in items {
-                let topic = d.topics.outbox(&item.topic_suffix);
+                let topic = d.topics.outbox(item.topic);
                 if let Err(e) =
                     live.client
                         .try_publish(topic, QoS::AtLeastOnce, false, item.payload)
@@ -329,3 +367,20 @@ fn publish_untracked(live: &mut Live, topic: String, qos: QoS, retain: bool, pay
         ),
     }
 }
+
+/// Queues a command's answer for `…/cmd/result` (durable, like events).
+pub(crate) fn answer(store: &Store, result: &CommandResult) {
+    if let Err(e) = store
+        .outbox()
+        .enqueue(OutboxTopic::CommandResults, &result.to_json())
+    {
+        log::error!(
+            "Could not queue the answer to command {:?} ({e}); its sender gets no result.",
+            result.command_id
+        );
+    }
+}
+
+#[cfg(test)]
+#[path = "drain_tests.rs"]
+mod tests;

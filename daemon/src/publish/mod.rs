@@ -9,9 +9,10 @@
 //! | `status`   | 1   | yes      | `{"status":"online",…}` on connect; `{"status":"offline",…}` as last will and on shutdown |
 //! | `events`   | 1   | no       | each stored [`ProctorEvent`](crate::event::ProctorEvent), as JSON |
 //! | `sessions` | 1   | no       | each session start and end ([`Session`](crate::session::Session) JSON) |
-//! | `reports`  | 1   | no       | reports, as enqueued by their producer                   |
+//! | `reports`  | 1   | no       | session reports; one above `max_message_bytes` in parts (see [`crate::store::report_parts`]) |
+//! | `cmd/result` | 1 | no       | one [`CommandResult`] per command received               |
 //! | `health`   | 0   | no       | the latest health snapshot, every `health_interval_s`    |
-//! | `cmd/#`    | 1   | —        | subscribed when `accept_commands`: see [`Command`]       |
+//! | `cmd/#`    | 1   | —        | subscribed when `accept_commands`: see [`ReceivedCommand`] |
 //!
 //! # Delivery guarantee
 //!
@@ -24,6 +25,15 @@
 //!
 //! The MQTT session is persistent (`clean_session = false`), so the broker keeps the
 //! command subscription and queues commands while the kiosk is offline.
+//!
+//! # Incoming messages
+//!
+//! Nothing received can stop publishing. A message on a topic proctord does not take is
+//! acknowledged and dropped; a command that is malformed, stale, replayed or retained
+//! is refused with an answer on `cmd/result`; a packet that cannot even be decoded
+//! (over 64 KiB, malformed) makes the connection task reset the broker session so that
+//! it is not redelivered (see `connection`). All are logged once per kind and counted
+//! in [`PublisherStatus::incoming_dropped`] or `commands_rejected`.
 //!
 //! # Running
 //!
@@ -38,15 +48,16 @@
 //! ```ignore
 //! let mut publisher = Publisher::spawn(&config.mqtt, &config.kiosk, store.clone(), health_rx)?;
 //! if let Some(mut commands) = publisher.take_commands() {
-//!     // Start or end sessions through the same path as the web API.
-//!     tokio::spawn(async move { while let Some(command) = commands.recv().await { /* … */ } });
+//!     // Start or end sessions through the same path as the web API, then answer.
+//!     tokio::spawn(async move { while let Some(command) = commands.recv().await { /* … Publisher::answer(&store, &result) */ } });
 //! }
 //! // … on SIGTERM:
 //! publisher.shutdown().await;
 //! ```
 //!
-//! Store calls (a flush per acknowledgement) run on the drain task itself: they are
-//! short, and the daemon runs a multi-threaded runtime.
+//! Store calls (acknowledgements, which are not flushed, and the odd command answer,
+//! which is) run on the drain task itself: they are short, and the daemon runs a
+//! multi-threaded runtime.
 
 mod backoff;
 mod command;
@@ -55,10 +66,11 @@ mod correlator;
 mod drain;
 mod error;
 mod options;
+mod replay;
 mod status_payload;
 mod topics;
 
-pub use command::{Command, CommandError, MAX_TEXT_CHARS};
+pub use command::{Command, CommandError, CommandResult, MAX_TEXT_CHARS, ReceivedCommand};
 pub use error::PublishError;
 pub use topics::Topics;
 
@@ -94,13 +106,18 @@ pub struct PublisherStatus {
     pub acknowledged: u64,
     pub commands_accepted: u64,
     pub commands_rejected: u64,
+    /// Incoming messages dropped (acknowledged, never redelivered): on a topic proctord
+    /// does not take, or unreadable (too large, malformed).
+    pub incoming_dropped: u64,
+    /// What the last dropped message was, as a sentence.
+    pub last_dropped: Option<String>,
 }
 
 /// A running publisher. Dropping it stops publishing at once (without an orderly
 /// disconnect); call [`Publisher::shutdown`] to leave cleanly.
 pub struct Publisher {
     status: watch::Receiver<PublisherStatus>,
-    commands: Option<mpsc::Receiver<Command>>,
+    commands: Option<mpsc::Receiver<ReceivedCommand>>,
     shutdown: watch::Sender<bool>,
     drain: Option<JoinHandle<()>>,
     connection: Option<JoinHandle<()>>,
@@ -138,6 +155,7 @@ impl Publisher {
             health_interval: Duration::from_secs(cfg.health_interval_s.max(1)),
             status: status_tx,
             commands: commands_tx,
+            command_expiry_s: cfg.command_expiry_s,
         };
         Ok(Publisher {
             status,
@@ -158,8 +176,15 @@ impl Publisher {
     }
 
     /// Validated commands from `…/cmd/#`; `Some` once, when `accept_commands` is on.
-    pub fn take_commands(&mut self) -> Option<mpsc::Receiver<Command>> {
+    /// Whoever takes them answers each one with [`Publisher::answer`].
+    pub fn take_commands(&mut self) -> Option<mpsc::Receiver<ReceivedCommand>> {
         self.commands.take()
+    }
+
+    /// Queues the outcome of a command taken from [`Publisher::take_commands`] for
+    /// `…/cmd/result`.
+    pub fn answer(store: &Store, result: &CommandResult) {
+        drain::answer(store, result)
     }
 
     /// Publishes the retained `offline` status, waits briefly for outstanding

@@ -16,7 +16,7 @@ use super::topics::Topics;
 use crate::config::{KioskConfig, MqttConfig};
 
 /// Commands are small; anything bigger from the broker is refused.
-const MAX_INCOMING_PACKET_BYTES: usize = 64 * 1024;
+pub(crate) const MAX_INCOMING_PACKET_BYTES: usize = 64 * 1024;
 /// Above the outbox's payload limit (plus topic and header), so any item it accepts fits.
 const MAX_OUTGOING_PACKET_BYTES: usize = 2 * crate::store::MAX_PAYLOAD_BYTES;
 

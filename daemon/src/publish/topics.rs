@@ -1,6 +1,7 @@
 //! Topic names: everything a kiosk publishes lives under `proctord/<site>/<kiosk_id>/`.
 
 use crate::config::KioskConfig;
+use crate::store::OutboxTopic;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Topics {
@@ -25,9 +26,9 @@ impl Topics {
         self.under("health")
     }
 
-    /// `…/events`, `…/sessions` or `…/reports`: what the outbox holds.
-    pub fn outbox(&self, topic_suffix: &str) -> String {
-        self.under(topic_suffix)
+    /// `…/events`, `…/sessions`, `…/reports` or `…/cmd/result`: what the outbox holds.
+    pub fn outbox(&self, topic: OutboxTopic) -> String {
+        self.under(topic.suffix())
     }
 
     /// `…/cmd/#`: the subscription for session commands.
@@ -35,11 +36,18 @@ impl Topics {
         self.under("cmd/#")
     }
 
-    /// Whether a received topic is one of ours under `…/cmd/`.
+    /// Whether a received topic is one of ours under `…/cmd/`, other than `cmd/result`
+    /// (where proctord itself answers, and which the `cmd/#` subscription echoes back).
     pub fn is_command(&self, topic: &str) -> bool {
-        topic
-            .strip_prefix(&self.prefix)
-            .is_some_and(|rest| rest.starts_with("cmd/") || rest == "cmd")
+        topic.strip_prefix(&self.prefix).is_some_and(|rest| {
+            (rest.starts_with("cmd/") || rest == "cmd")
+                && rest != OutboxTopic::CommandResults.suffix()
+        })
+    }
+
+    /// `…/cmd/result`: proctord's own answers to commands.
+    pub fn is_command_result(&self, topic: &str) -> bool {
+        topic.strip_prefix(&self.prefix) == Some(OutboxTopic::CommandResults.suffix())
     }
 
     fn under(&self, suffix: &str) -> String {
@@ -63,7 +71,11 @@ mod tests {
     fn topics_are_built_from_the_site_and_the_kiosk_id() {
         let t = topics();
         assert_eq!(t.status(), "proctord/hall-b/k7/status");
-        assert_eq!(t.outbox("events"), "proctord/hall-b/k7/events");
+        assert_eq!(t.outbox(OutboxTopic::Events), "proctord/hall-b/k7/events");
+        assert_eq!(
+            t.outbox(OutboxTopic::CommandResults),
+            "proctord/hall-b/k7/cmd/result"
+        );
         assert_eq!(t.command_filter(), "proctord/hall-b/k7/cmd/#");
     }
 
@@ -74,5 +86,7 @@ mod tests {
         assert!(t.is_command("proctord/hall-b/k7/cmd"));
         assert!(!t.is_command("proctord/hall-b/k7/cmdx"));
         assert!(!t.is_command("proctord/hall-b/k8/cmd/session"));
+        assert!(!t.is_command("proctord/hall-b/k7/cmd/result"));
+        assert!(t.is_command_result("proctord/hall-b/k7/cmd/result"));
     }
 }

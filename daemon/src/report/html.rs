@@ -64,6 +64,7 @@ fn write_page(out: &mut String, r: &Report) -> std::fmt::Result {
     write_deductions(out, r)?;
     write_health(out, r)?;
     write_models(out, r)?;
+    write_evidence_chain(out, r)?;
     write_thresholds(out, r)?;
     writeln!(out, "</body>\n</html>")
 }
@@ -284,6 +285,18 @@ fn write_models(out: &mut String, r: &Report) -> std::fmt::Result {
         )?;
     }
     writeln!(out, "</tbody></table></section>")
+}
+
+fn write_evidence_chain(out: &mut String, r: &Report) -> std::fmt::Result {
+    let Some(head) = &r.evidence_chain else {
+        return Ok(());
+    };
+    writeln!(
+        out,
+        "<section><h2>Evidence chain</h2><p>{} stored record(s); chain head <code>{}</code>. <span class=\"note\">proctord verify recomputes it and every recording's SHA-256.</span></p></section>",
+        head.records,
+        text(&head.sha256)
+    )
 }
 
 fn write_thresholds(out: &mut String, r: &Report) -> std::fmt::Result {

@@ -11,6 +11,7 @@ use super::score::{DeductionLine, focus_lost_count, score};
 use crate::config::{DetectionConfig, RulesConfig, ScoringConfig};
 use crate::event::ProctorEvent;
 use crate::session::{Session, SessionHealth};
+use crate::store::ChainHead;
 
 /// A model file the session's detections came from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,6 +55,10 @@ pub struct Report {
     /// The deduction table the score was computed with.
     pub scoring: ScoringConfig,
     pub health: SessionHealth,
+    /// The head of the session's evidence hash chain when the report was made: a
+    /// later `proctord verify` must end on the same hash.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence_chain: Option<ChainHead>,
 }
 
 impl Report {
@@ -94,7 +99,14 @@ impl Report {
             },
             scoring: scoring.clone(),
             health: health.clone(),
+            evidence_chain: None,
         }
+    }
+
+    /// Adds the head of the session's evidence hash chain.
+    pub fn with_evidence_chain(mut self, head: ChainHead) -> Report {
+        self.evidence_chain = Some(head);
+        self
     }
 
     /// Adds the detector thresholds (face and object scores, rates) to the report.

@@ -32,7 +32,7 @@ use crate::event::ProctorEvent;
 use crate::inference::Detector;
 use crate::live::LiveView;
 use crate::pipeline::Analysis;
-use crate::publish::{Command, Publisher};
+use crate::publish::{Command, CommandResult, Publisher, ReceivedCommand};
 use crate::record::{enforce_retention, recordings_dir};
 use crate::report::ModelUsed;
 use crate::store::Store;
@@ -256,6 +256,11 @@ pub fn run(config_path: &Path) -> anyhow::Result<()> {
     let store_dir = cfg.kiosk.state_dir.join("store");
     let store = Store::open(&store_dir)
         .with_context(|| format!("cannot open the store in {}", store_dir.display()))?;
+    // Nobody would ever acknowledge items queued with MQTT off: queue none.
+    store.outbox().set_publishing(cfg.mqtt.enabled);
+    store
+        .outbox()
+        .set_max_message_bytes(cfg.mqtt.max_message_bytes);
     let control = Control::new(store.clone(), cfg.clone(), models)?;
     let live = cfg.web.enabled.then(LiveView::new);
     let shared = Shared::new(control, live.clone());
@@ -365,30 +370,49 @@ async fn serve(
     Ok(())
 }
 
-async fn follow_commands(control: Control, mut commands: tokio::sync::mpsc::Receiver<Command>) {
-    while let Some(command) = commands.recv().await {
+async fn follow_commands(
+    control: Control,
+    mut commands: tokio::sync::mpsc::Receiver<ReceivedCommand>,
+) {
+    while let Some(received) = commands.recv().await {
         let control = control.clone();
         // Ending a session waits for the pipeline and writes the store: not on an async worker.
-        let outcome = tokio::task::spawn_blocking(move || {
-            let result = match &command {
+        let answered = tokio::task::spawn_blocking(move || {
+            let ReceivedCommand {
+                command_id,
+                command,
+                ..
+            } = received;
+            let outcome = match &command {
                 Command::StartSession {
                     candidate,
                     exam_id,
                     notes,
                 } => control
                     .start_session(candidate, exam_id.as_deref(), notes.as_deref())
-                    .map(|s| format!("started session {}", s.id)),
-                Command::EndSession { session_id } => control
-                    .end_session(*session_id)
-                    .map(|r| format!("ended session {} (score {:.1})", r.session_id, r.score)),
+                    .map(|s| (format!("started session {}", s.id), s.id)),
+                Command::EndSession { session_id } => control.end_session(*session_id).map(|r| {
+                    (
+                        format!("ended session {} (score {:.1})", r.session_id, r.score),
+                        r.session_id,
+                    )
+                }),
             };
-            (command, result)
+            let result = match outcome {
+                Ok((what, session_id)) => {
+                    log::info!("MQTT command {command_id:?}: {what}.");
+                    CommandResult::done(command_id, what, session_id)
+                }
+                Err(e) => {
+                    log::warn!("MQTT command {command_id:?} ({command:?}) refused: {e}");
+                    CommandResult::refused(Some(command_id), &e)
+                }
+            };
+            Publisher::answer(control.store(), &result);
         })
         .await;
-        match outcome {
-            Ok((_, Ok(what))) => log::info!("MQTT command: {what}."),
-            Ok((command, Err(e))) => log::warn!("MQTT command {command:?} refused: {e}"),
-            Err(e) => log::error!("An MQTT command could not be carried out: {e}"),
+        if let Err(e) = answered {
+            log::error!("An MQTT command could not be carried out: {e}");
         }
     }
 }

@@ -50,10 +50,9 @@ pub enum StoreError {
     #[error("session {0} has already ended")]
     SessionAlreadyEnded(Uuid),
 
-    #[error("{0:?} is not an outbox topic; expected one of \"events\", \"sessions\", \"reports\"")]
-    UnknownTopic(String),
-
-    #[error("a {bytes}-byte payload is too large to publish (the limit is {max} bytes)")]
+    #[error(
+        "a {bytes}-byte message is larger than the broker accepts ([mqtt] max_message_bytes = {max}); nothing was stored: raise the limit if the broker allows it"
+    )]
     PayloadTooLarge { bytes: usize, max: usize },
 }
 

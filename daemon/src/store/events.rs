@@ -5,34 +5,46 @@ use sled::Transactional;
 use sled::transaction::ConflictableTransactionError::Abort;
 use uuid::Uuid;
 
+use super::chain;
 use super::keys::{event_key, owner_prefix};
-use super::outbox::{check_item, enqueue_in};
+use super::outbox::OutboxTopic;
 use super::{Store, StoreError};
 use crate::event::ProctorEvent;
 
 impl Store {
-    /// Stores an event under its session (or with the kiosk events when it has none)
-    /// and queues it for publishing, atomically; returns its sequence.
+    /// Stores an event under its session (or with the kiosk events when it has none),
+    /// linked into that owner's hash chain, and queues it for publishing, atomically;
+    /// returns its sequence.
     pub fn append_event(&self, event: &ProctorEvent) -> Result<u64, StoreError> {
         let json = serde_json::to_vec(event).expect("a ProctorEvent always serialises");
-        check_item("events", &json)?;
-        let seq = self.next_seq()?;
-        let key = event_key(event.session_id, seq);
-        (&self.sessions, &self.events, &self.outbox_tree)
-            .transaction(|(sessions, events, outbox)| {
-                if let Some(id) = event.session_id
-                    && sessions.get(id.as_bytes())?.is_none()
-                {
-                    return Err(Abort(StoreError::SessionNotFound(id)));
-                }
-                events.insert(&key, json.as_slice())?;
-                enqueue_in(outbox, seq, "events", &json)?;
-                Ok(())
-            })
-            .map_err(|e| self.transaction_error(e))?;
-        self.flush()?;
-        self.outbox.wake();
-        Ok(seq)
+        self.write_queued(|| {
+            let staged = self.outbox.stage(OutboxTopic::Events, &json)?;
+            let seq = match staged.first_seq() {
+                Some(seq) => seq,
+                None => self.next_seq()?,
+            };
+            let key = event_key(event.session_id, seq);
+            let (stored, head) = chain::link(event, &self.chain_head(event.session_id)?);
+            (
+                &self.sessions,
+                &self.events,
+                &self.outbox_tree,
+                &self.chain_heads,
+            )
+                .transaction(|(sessions, events, outbox, heads)| {
+                    if let Some(id) = event.session_id
+                        && sessions.get(id.as_bytes())?.is_none()
+                    {
+                        return Err(Abort(StoreError::SessionNotFound(id)));
+                    }
+                    events.insert(&key, stored.as_slice())?;
+                    chain::put_head(heads, event.session_id, &head)?;
+                    staged.write(outbox)?;
+                    Ok(())
+                })
+                .map_err(|e| self.transaction_error(e))?;
+            Ok((seq, staged))
+        })
     }
 
     /// A session's events in the order they were appended.

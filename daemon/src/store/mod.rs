@@ -13,14 +13,18 @@
 //! | `meta`           | `"schema_version"`                    | u32 big-endian                 |
 //! | `sessions`       | session id (16 bytes)                 | [`Session`] as JSON            |
 //! | `active_session` | `"active"`                            | session id (16 bytes)          |
-//! | `events`         | owner (16 bytes) ++ seq (u64)         | [`ProctorEvent`] as JSON       |
-//! | `segments`       | owner (16 bytes) ++ file path bytes   | [`SegmentRecord`] as JSON      |
+//! | `events`         | owner (16 bytes) ++ seq (u64)         | [`ProctorEvent`] as JSON, with its `chain` link |
+//! | `segments`       | owner (16 bytes) ++ file path bytes   | [`SegmentRecord`] as JSON, with its `chain` link |
+//! | `chain_heads`    | owner (16 bytes)                      | [`ChainHead`] as JSON          |
+//! | `chain_retired`  | owner (16 bytes) ++ chain index (u64) | [`chain::Retired`] as JSON     |
 //! | `outbox`         | seq (u64)                             | see [`outbox`]                 |
 //! | `session_health` | session id (16 bytes)                 | [`SessionHealth`] as JSON      |
 //!
 //! Sequences come from sled's `generate_id`: monotonic across restarts and crashes,
-//! with gaps. An event and its outbox item share one sequence, so a session's events
-//! read back in the order they were appended.
+//! with gaps. An event and its outbox item share one sequence (the event takes its own
+//! when publishing is off), so a session's events read back in the order they were
+//! appended. Sequences are allocated and committed under the outbox's order lock, so
+//! they become visible in increasing order (see [`outbox`]).
 //!
 //! # Invariants
 //!
@@ -32,29 +36,35 @@
 //! - At most one session is active (`active_session` holds at most one id) and the
 //!   active session has no `ended_at`.
 //! - An event or segment that names a session names one that exists.
+//! - Every event and segment record is linked into its owner's hash chain (see
+//!   [`chain`]), and `chain_heads` names the last link.
 //! - The schema version is written when the store is created; a store with a newer
 //!   version than this build understands is refused rather than misread.
 //!
 //! # When data may be deleted
 //!
 //! - An outbox item: only by [`Outbox::ack`], after the broker's PUBACK.
-//! - A segment record: by [`Store::remove_segment`], after recording's retention has
-//!   deleted the file (a record never points at a file that retention still keeps
+//! - A segment record: by [`Store::remove_segment`] (which keeps its hash in
+//!   `chain_retired`), after recording's retention has deleted the file (a record never points at a file that retention still keeps
 //!   unrecorded, and a crash between the two leaves a record for a missing file, which
 //!   retention removes on its next pass).
 //! - Sessions and events: never by proctord itself; they are the exam's evidence.
 //!   Wiping a kiosk means deleting the whole `state_dir` while proctord is stopped.
 
+pub mod chain;
 mod error;
 mod events;
 mod health;
 mod keys;
 pub mod outbox;
+pub mod report_parts;
 mod segments;
 mod sessions;
+pub mod verify;
 
+pub use chain::ChainHead;
 pub use error::StoreError;
-pub use outbox::{MAX_PAYLOAD_BYTES, OUTBOX_TOPICS, Outbox, OutboxItem};
+pub use outbox::{DEFAULT_MAX_MESSAGE_BYTES, MAX_PAYLOAD_BYTES, Outbox, OutboxItem, OutboxTopic};
 pub use segments::SegmentRecord;
 
 use std::path::{Path, PathBuf};
@@ -81,6 +91,8 @@ pub struct Store {
     active_session: sled::Tree,
     events: sled::Tree,
     segments: sled::Tree,
+    chain_heads: sled::Tree,
+    chain_retired: sled::Tree,
     outbox_tree: sled::Tree,
     outbox: Outbox,
     dir: Arc<PathBuf>,
@@ -109,6 +121,7 @@ impl Store {
             tree("segments")?,
             tree("outbox")?,
         );
+        let (chain_heads, chain_retired) = (tree("chain_heads")?, tree("chain_retired")?);
         let dir = Arc::new(dir);
         Ok(Store {
             outbox: Outbox::new(db.clone(), outbox_tree.clone(), dir.clone()),
@@ -116,6 +129,8 @@ impl Store {
             active_session,
             events,
             segments,
+            chain_heads,
+            chain_retired,
             outbox_tree,
             db,
             dir,
@@ -138,6 +153,22 @@ impl Store {
 
     fn next_seq(&self) -> Result<u64, StoreError> {
         self.db.generate_id().map_err(|e| self.error(e))
+    }
+
+    /// A write that queues outbox items: `write` stages them (with
+    /// [`Outbox::stage`]) and commits its transaction while the order lock is held;
+    /// then the store is flushed and the publisher woken.
+    fn write_queued<T>(
+        &self,
+        write: impl FnOnce() -> Result<(T, outbox::Staged), StoreError>,
+    ) -> Result<T, StoreError> {
+        let order = self.outbox.order();
+        let (written, staged) = write()?;
+        self.outbox.committed(&staged);
+        drop(order);
+        self.flush()?;
+        self.outbox.wake();
+        Ok(written)
     }
 
     fn error(&self, e: sled::Error) -> StoreError {

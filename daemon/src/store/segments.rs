@@ -7,7 +7,12 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use sled::Transactional;
+use sled::transaction::ConflictableTransactionError;
+
+use super::chain;
 use super::keys::{owner_prefix, segment_key};
+use super::outbox::Staged;
 use super::{Store, StoreError};
 
 /// One finished, closed segment file.
@@ -24,18 +29,30 @@ pub struct SegmentRecord {
 }
 
 impl Store {
-    /// Records a segment; recording the same path again replaces the record.
+    /// Records a segment, linked into its owner's hash chain; recording the same path
+    /// again replaces the record (the old one is retired, see [`chain`]).
     pub fn add_segment(&self, segment: &SegmentRecord) -> Result<(), StoreError> {
         if let Some(id) = segment.session_id
             && self.session(id)?.is_none()
         {
             return Err(StoreError::SessionNotFound(id));
         }
-        let json = serde_json::to_vec(segment).expect("a SegmentRecord always serialises");
-        self.segments
-            .insert(segment_key(segment.session_id, &segment.path), json)
-            .map_err(|e| self.error(e))?;
-        self.flush()
+        let key = segment_key(segment.session_id, &segment.path);
+        let what = format!("segment {}", segment.path.display());
+        self.write_queued(|| {
+            let (stored, head) = chain::link(segment, &self.chain_head(segment.session_id)?);
+            (&self.segments, &self.chain_heads, &self.chain_retired)
+                .transaction(|(segments, heads, retired)| {
+                    if let Some(old) = segments.insert(key.as_slice(), stored.as_slice())? {
+                        let why = "replaced by a later record of the same file";
+                        chain::retire(retired, segment.session_id, &old, what.clone(), why)?;
+                    }
+                    chain::put_head(heads, segment.session_id, &head)?;
+                    Ok::<_, ConflictableTransactionError<StoreError>>(())
+                })
+                .map_err(|e| self.transaction_error(e))?;
+            Ok(((), Staged::default()))
+        })
     }
 
     /// A session's segments, oldest first.
@@ -58,17 +75,28 @@ impl Store {
         self.decode_segments(segments)
     }
 
-    /// Forgets a segment (after its file was deleted); returns the record if there was one.
+    /// Forgets a segment (after its file was deleted); returns the record if there was
+    /// one. Its hash stays in the chain as a retired entry.
     pub fn remove_segment(
         &self,
         session_id: Option<Uuid>,
         path: &Path,
     ) -> Result<Option<SegmentRecord>, StoreError> {
-        let removed = self
-            .segments
-            .remove(segment_key(session_id, path))
-            .map_err(|e| self.error(e))?;
-        self.flush()?;
+        let key = segment_key(session_id, path);
+        let what = format!("segment {}", path.display());
+        let removed = self.write_queued(|| {
+            let removed = (&self.segments, &self.chain_retired)
+                .transaction(|(segments, retired)| {
+                    let old = segments.remove(key.as_slice())?;
+                    if let Some(old) = &old {
+                        let why = "file removed by retention";
+                        chain::retire(retired, session_id, old, what.clone(), why)?;
+                    }
+                    Ok::<_, ConflictableTransactionError<StoreError>>(old)
+                })
+                .map_err(|e| self.transaction_error(e))?;
+            Ok((removed, Staged::default()))
+        })?;
         removed
             .map(|bytes| self.decode("segment", &bytes))
             .transpose()

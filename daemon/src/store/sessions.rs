@@ -5,7 +5,7 @@ use sled::Transactional;
 use sled::transaction::ConflictableTransactionError::Abort;
 use uuid::Uuid;
 
-use super::outbox::{check_item, enqueue_in};
+use super::outbox::OutboxTopic;
 use super::{Store, StoreError};
 use crate::session::Session;
 
@@ -29,58 +29,55 @@ impl Store {
             ended_at: None,
         };
         let json = serde_json::to_vec(&session).expect("a Session always serialises");
-        check_item("sessions", &json)?;
-        let seq = self.next_seq()?;
         let dir = self.dir.clone();
-        (&self.sessions, &self.active_session, &self.outbox_tree)
-            .transaction(|(sessions, active, outbox)| {
-                if let Some(current) = active.get(ACTIVE_KEY)? {
-                    let active = Uuid::from_slice(&current)
-                        .map_err(|e| Abort(StoreError::undecodable(&dir, "active session", e)))?;
-                    return Err(Abort(StoreError::SessionAlreadyActive { active }));
-                }
-                sessions.insert(session.id.as_bytes(), json.as_slice())?;
-                active.insert(ACTIVE_KEY, session.id.as_bytes())?;
-                enqueue_in(outbox, seq, "sessions", &json)?;
-                Ok(())
-            })
-            .map_err(|e| self.transaction_error(e))?;
-        self.flush()?;
-        self.outbox.wake();
-        Ok(session)
+        self.write_queued(|| {
+            let staged = self.outbox.stage(OutboxTopic::Sessions, &json)?;
+            (&self.sessions, &self.active_session, &self.outbox_tree)
+                .transaction(|(sessions, active, outbox)| {
+                    if let Some(current) = active.get(ACTIVE_KEY)? {
+                        let active = Uuid::from_slice(&current).map_err(|e| {
+                            Abort(StoreError::undecodable(&dir, "active session", e))
+                        })?;
+                        return Err(Abort(StoreError::SessionAlreadyActive { active }));
+                    }
+                    sessions.insert(session.id.as_bytes(), json.as_slice())?;
+                    active.insert(ACTIVE_KEY, session.id.as_bytes())?;
+                    staged.write(outbox)?;
+                    Ok(())
+                })
+                .map_err(|e| self.transaction_error(e))?;
+            Ok((session, staged))
+        })
     }
 
     /// Ends a session now; it stops being the active one.
     pub fn end_session(&self, id: Uuid) -> Result<Session, StoreError> {
-        let seq = self.next_seq()?;
         let now = Utc::now();
-        let dir = self.dir.clone();
-        let ended = (&self.sessions, &self.active_session, &self.outbox_tree)
-            .transaction(|(sessions, active, outbox)| {
-                let bytes = sessions
-                    .get(id.as_bytes())?
-                    .ok_or(Abort(StoreError::SessionNotFound(id)))?;
-                let mut session: Session = serde_json::from_slice(&bytes)
-                    .map_err(|e| Abort(StoreError::undecodable(&dir, "session", e)))?;
-                if session.ended_at.is_some() {
-                    return Err(Abort(StoreError::SessionAlreadyEnded(id)));
-                }
-                session.ended_at = Some(now);
-                let json = serde_json::to_vec(&session).expect("a Session always serialises");
-                sessions.insert(id.as_bytes(), json.as_slice())?;
-                if active
-                    .get(ACTIVE_KEY)?
-                    .is_some_and(|current| current.as_ref() == id.as_bytes())
-                {
-                    active.remove(ACTIVE_KEY)?;
-                }
-                enqueue_in(outbox, seq, "sessions", &json)?;
-                Ok(session)
-            })
-            .map_err(|e| self.transaction_error(e))?;
-        self.flush()?;
-        self.outbox.wake();
-        Ok(ended)
+        self.write_queued(|| {
+            // Every writer of sessions holds the order lock, so what is read here is
+            // still current when the transaction below commits.
+            let mut session = self.session(id)?.ok_or(StoreError::SessionNotFound(id))?;
+            if session.ended_at.is_some() {
+                return Err(StoreError::SessionAlreadyEnded(id));
+            }
+            session.ended_at = Some(now);
+            let json = serde_json::to_vec(&session).expect("a Session always serialises");
+            let staged = self.outbox.stage(OutboxTopic::Sessions, &json)?;
+            (&self.sessions, &self.active_session, &self.outbox_tree)
+                .transaction(|(sessions, active, outbox)| {
+                    sessions.insert(id.as_bytes(), json.as_slice())?;
+                    if active
+                        .get(ACTIVE_KEY)?
+                        .is_some_and(|current| current.as_ref() == id.as_bytes())
+                    {
+                        active.remove(ACTIVE_KEY)?;
+                    }
+                    staged.write(outbox)?;
+                    Ok::<_, sled::transaction::ConflictableTransactionError<StoreError>>(())
+                })
+                .map_err(|e| self.transaction_error(e))?;
+            Ok((session, staged))
+        })
     }
 
     /// The session in progress, if any.

@@ -17,7 +17,7 @@ use futures_util::Stream;
 use serde::Serialize;
 use serde_json::json;
 use tokio::sync::broadcast::error::RecvError;
-use tokio::sync::{broadcast, watch};
+use tokio::sync::{OwnedSemaphorePermit, broadcast, watch};
 use tokio::time::{Interval, MissedTickBehavior};
 
 use super::AppState;
@@ -25,11 +25,14 @@ use super::auth::{Principal, Proctor};
 use super::health;
 use crate::event::ProctorEvent;
 use crate::session::Session;
+use crate::web::ApiError;
 
+/// `503` when `[web.limits] max_streams` are already open.
 pub async fn stream(
     Proctor(who): Proctor,
     State(state): State<AppState>,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let permit = state.gates().stream()?;
     let mut health_ticks = tokio::time::interval(state.timings().health_every);
     health_ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let feed = Feed {
@@ -40,11 +43,12 @@ pub async fn stream(
         closing: state.streams_closing(),
         who,
         state,
+        _permit: permit,
     };
     let events = futures_util::stream::unfold(feed, |mut feed| async move {
         feed.next().await.map(|event| (Ok(event), feed))
     });
-    Sse::new(events).keep_alive(KeepAlive::default())
+    Ok(Sse::new(events).keep_alive(KeepAlive::default()))
 }
 
 struct Feed {
@@ -56,6 +60,8 @@ struct Feed {
     closing: watch::Receiver<bool>,
     /// The stream ends with the login it was opened under.
     who: Principal,
+    /// This stream's place under `max_streams`, given back when the stream ends.
+    _permit: OwnedSemaphorePermit,
 }
 
 impl Feed {

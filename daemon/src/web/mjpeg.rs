@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
-use tokio::sync::watch;
+use tokio::sync::{OwnedSemaphorePermit, watch};
 use tokio::time::Instant;
 
 use super::AppState;
@@ -19,7 +19,12 @@ use crate::live::{LiveJpeg, LiveView};
 
 const BOUNDARY: &str = "proctord-frame";
 
-pub async fn stream(Proctor(who): Proctor, State(state): State<AppState>) -> Response {
+/// `503` when `[web.limits] max_streams` are already open.
+pub async fn stream(
+    Proctor(who): Proctor,
+    State(state): State<AppState>,
+) -> Result<Response, ApiError> {
+    let permit = state.gates().stream()?;
     let feed = Feed {
         live: state.live().clone(),
         frames: state.live().watch_frames(),
@@ -27,6 +32,7 @@ pub async fn stream(Proctor(who): Proctor, State(state): State<AppState>) -> Res
         min_interval: state.timings().mjpeg_min_interval,
         closing: state.streams_closing(),
         who,
+        _permit: permit,
     };
     let opening = futures_util::stream::once(async {
         Ok::<_, Infallible>(Bytes::from(format!("--{BOUNDARY}\r\n")))
@@ -42,7 +48,7 @@ pub async fn stream(Proctor(who): Proctor, State(state): State<AppState>) -> Res
         }
     });
     let body = Body::from_stream(opening.chain(parts));
-    (
+    Ok((
         [
             (
                 header::CONTENT_TYPE,
@@ -52,7 +58,7 @@ pub async fn stream(Proctor(who): Proctor, State(state): State<AppState>) -> Res
         ],
         body,
     )
-        .into_response()
+        .into_response())
 }
 
 pub async fn still(_: Proctor, State(state): State<AppState>) -> Result<Response, ApiError> {
@@ -87,6 +93,8 @@ struct Feed {
     min_interval: Duration,
     closing: watch::Receiver<bool>,
     who: Principal,
+    /// This stream's place under `max_streams`, given back when the stream ends.
+    _permit: OwnedSemaphorePermit,
 }
 
 impl Feed {

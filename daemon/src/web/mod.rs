@@ -35,6 +35,7 @@ mod health;
 mod healthz;
 mod interviews;
 mod json_body;
+pub mod limits;
 mod login;
 mod mjpeg;
 mod page;
@@ -77,6 +78,8 @@ pub struct AppState {
     config: WebConfig,
     auth: Arc<Auth>,
     timings: StreamTimings,
+    /// Caps on streams and PDF rendering (`[web.limits]`).
+    gates: limits::Gates,
     /// Set when the server is shutting down, so that endless streams end and graceful
     /// shutdown does not wait for them forever.
     closing: Arc<watch::Sender<bool>>,
@@ -102,6 +105,7 @@ impl Default for StreamTimings {
 impl AppState {
     pub fn new(control: Control, live: LiveView, config: WebConfig) -> AppState {
         AppState {
+            gates: limits::Gates::new(&config.limits),
             control,
             live,
             auth: Arc::new(Auth::new(&config)),
@@ -134,6 +138,10 @@ impl AppState {
 
     pub fn timings(&self) -> StreamTimings {
         self.timings
+    }
+
+    pub fn gates(&self) -> &limits::Gates {
+        &self.gates
     }
 
     /// Ends every open event and MJPEG stream (done by `serve` on shutdown).
@@ -193,7 +201,7 @@ pub enum WebError {
 }
 
 /// Serves the app on `listen` until `shutdown` completes, then lets open requests finish.
-/// Open event and MJPEG streams end with the server.
+/// Open event and MJPEG streams end with the server. Timeouts and caps: [`limits`].
 pub async fn serve(
     state: AppState,
     listen: SocketAddr,
@@ -227,8 +235,8 @@ pub async fn serve_on(
         shutdown.await;
         streams.close_streams();
     };
-    // The client's address is what failed logins are counted by.
     if tls {
+        // The client's address is what failed logins are counted by.
         let config = state.config();
         let acceptor = tls::acceptor(&config.tls_cert_file, &config.tls_key_file)?;
         let listener = tls::TlsListener::new(listener, acceptor)
@@ -242,13 +250,10 @@ pub async fn serve_on(
         .await
         .map_err(WebError::Serve)
     } else {
-        axum::serve(
-            listener,
-            app(state).into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(WebError::Serve)
+        let limits = state.config().limits.clone();
+        limits::serve_limited(listener, app(state), &limits, shutdown)
+            .await
+            .map_err(WebError::Serve)
     }
 }
 

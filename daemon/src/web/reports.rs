@@ -45,8 +45,14 @@ pub async fn report(
             )));
         }
     };
-    // PDF rendering takes a while (fonts, layout); keep it off the async workers too.
+    // Rendering a PDF takes a core for a while: only `max_pdf_renders` at once.
+    let pdf_permit = match format {
+        Format::Pdf => Some(state.gates().pdf_render()?),
+        _ => None,
+    };
+    // PDF rendering takes a while (layout); keep it off the async workers too.
     blocking(move || {
+        let _pdf_permit = pdf_permit;
         let report = state.control().report(id)?;
         Ok(match format {
             Format::Json => Json(report).into_response(),

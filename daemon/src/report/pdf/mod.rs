@@ -8,7 +8,8 @@ mod chart;
 mod sections;
 mod table;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::sync::OnceLock;
 
 use printpdf::{Mm, ParsedFont, PdfDocument, PdfPage, PdfSaveOptions};
 
@@ -21,33 +22,38 @@ pub const DEFAULT_FONT_DIR: &str = "/usr/share/fonts/truetype/dejavu";
 const REGULAR_FILE: &str = "DejaVuSans.ttf";
 const BOLD_FILE: &str = "DejaVuSans-Bold.ttf";
 
-/// The TrueType fonts a PDF report embeds.
+/// The TrueType fonts a PDF report embeds, parsed (parsing takes longer than laying
+/// out a report, so the daemon does it once: [`ReportFonts::system`]).
 #[derive(Clone)]
 pub struct ReportFonts {
-    regular: (PathBuf, Vec<u8>),
-    bold: (PathBuf, Vec<u8>),
+    regular: ParsedFont,
+    bold: ParsedFont,
 }
 
 impl ReportFonts {
-    /// Reads `DejaVuSans.ttf` and `DejaVuSans-Bold.ttf` from `dir`; without the bold one,
-    /// headings use the regular font.
+    /// Reads and parses `DejaVuSans.ttf` and `DejaVuSans-Bold.ttf` from `dir`; without
+    /// the bold one, headings use the regular font.
     pub fn from_dir(dir: &Path) -> Result<Self, ReportError> {
         let regular_path = dir.join(REGULAR_FILE);
-        let regular = read_font(&regular_path)?;
+        let regular = parse_font(&regular_path, &read_font(&regular_path)?)?;
         let bold_path = dir.join(BOLD_FILE);
         let bold = match std::fs::read(&bold_path) {
-            Ok(bytes) => (bold_path, bytes),
-            Err(_) => (regular_path.clone(), regular.clone()),
+            Ok(bytes) => parse_font(&bold_path, &bytes)?,
+            Err(_) => regular.clone(),
         };
-        Ok(Self {
-            regular: (regular_path, regular),
-            bold,
-        })
+        Ok(Self { regular, bold })
     }
 
-    /// The fonts from `fonts-dejavu-core`.
-    pub fn system() -> Result<Self, ReportError> {
-        Self::from_dir(Path::new(DEFAULT_FONT_DIR))
+    /// The fonts from `fonts-dejavu-core`, read and parsed on first use, then shared.
+    pub fn system() -> Result<&'static Self, ReportError> {
+        static SYSTEM: OnceLock<ReportFonts> = OnceLock::new();
+        if let Some(fonts) = SYSTEM.get() {
+            return Ok(fonts);
+        }
+        // Two first renders racing both parse; one result is kept. Errors are not kept,
+        // so installing the fonts later needs no restart.
+        let fonts = Self::from_dir(Path::new(DEFAULT_FONT_DIR))?;
+        Ok(SYSTEM.get_or_init(|| fonts))
     }
 }
 
@@ -58,23 +64,22 @@ fn read_font(path: &Path) -> Result<Vec<u8>, ReportError> {
     })
 }
 
-fn parse_font((path, bytes): &(PathBuf, Vec<u8>)) -> Result<ParsedFont, ReportError> {
-    ParsedFont::from_bytes(bytes, 0, &mut Vec::new())
-        .ok_or_else(|| ReportError::FontParse { path: path.clone() })
+fn parse_font(path: &Path, bytes: &[u8]) -> Result<ParsedFont, ReportError> {
+    ParsedFont::from_bytes(bytes, 0, &mut Vec::new()).ok_or_else(|| ReportError::FontParse {
+        path: path.to_owned(),
+    })
 }
 
 /// Renders the report with the system's DejaVu fonts.
 pub fn render_pdf(report: &Report) -> Result<Vec<u8>, ReportError> {
-    render_pdf_with_fonts(report, &ReportFonts::system()?)
+    render_pdf_with_fonts(report, ReportFonts::system()?)
 }
 
 pub fn render_pdf_with_fonts(report: &Report, fonts: &ReportFonts) -> Result<Vec<u8>, ReportError> {
     let mut doc = PdfDocument::new(&format!("Exam integrity report – {}", report.candidate));
-    let regular = parse_font(&fonts.regular)?;
-    let bold = parse_font(&fonts.bold)?;
     let fonts = Fonts {
-        regular: Face::new(doc.add_font(&regular), regular),
-        bold: Face::new(doc.add_font(&bold), bold),
+        regular: Face::new(doc.add_font(&fonts.regular), fonts.regular.clone()),
+        bold: Face::new(doc.add_font(&fonts.bold), fonts.bold.clone()),
     };
 
     let mut canvas = Canvas::new(&fonts);

@@ -30,7 +30,8 @@ pub fn draw_report(canvas: &mut Canvas, r: &Report) {
     draw_deductions(canvas, r);
     heading(canvas, "Kiosk health", 30.0);
     draw_health(canvas, r);
-    heading(canvas, "Models", table_height(r.models.len()));
+    let chain_rows = usize::from(r.evidence_chain.is_some());
+    heading(canvas, "Models", table_height(r.models.len() + chain_rows));
     draw_models(canvas, r);
     heading(canvas, "Thresholds", 45.0);
     draw_thresholds(canvas, r);
@@ -275,12 +276,12 @@ fn draw_health(canvas: &mut Canvas, r: &Report) {
 }
 
 fn draw_models(canvas: &mut Canvas, r: &Report) {
-    if r.models.is_empty() {
+    if r.models.is_empty() && r.evidence_chain.is_none() {
         note(canvas, "Not recorded.");
         return;
     }
     let columns = [Column::left("Model", 0.42), Column::left("SHA-256", 0.58)];
-    let rows: Vec<Row> = r
+    let mut rows: Vec<Row> = r
         .models
         .iter()
         .map(|m| {
@@ -299,6 +300,20 @@ fn draw_models(canvas: &mut Canvas, r: &Report) {
             ])
         })
         .collect();
+    if let Some(head) = &r.evidence_chain {
+        rows.push(Row::new(vec![
+            Cell {
+                text: "Evidence chain head".into(),
+                note: Some(format!("{} record(s); proctord verify", head.records)),
+                ..Cell::default()
+            },
+            Cell {
+                text: head.sha256.clone(),
+                small: true,
+                ..Cell::default()
+            },
+        ]));
+    }
     draw_table(canvas, &columns, &rows);
 }
 

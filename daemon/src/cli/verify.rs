@@ -1,0 +1,70 @@
+//! `proctord verify`: recomputes the evidence hash chain of every session (or one) and
+//! every segment file's SHA-256; exit 0 when all match, 1 otherwise.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use uuid::Uuid;
+
+use crate::config::Config;
+use crate::store::Store;
+
+pub fn run(config: &Path, session: Option<Uuid>) -> anyhow::Result<ExitCode> {
+    let cfg = Config::load(config).context("the configuration is not usable")?;
+    let dir = cfg.kiosk.state_dir.join("store");
+    let store = Store::open(&dir).with_context(|| {
+        format!(
+            "cannot open the store in {} (stop proctord first: the store is open by one process at a time)",
+            dir.display()
+        )
+    })?;
+    let owners = match session {
+        Some(id) => {
+            anyhow::ensure!(
+                store.session(id)?.is_some(),
+                "there is no session {id} in {}",
+                dir.display()
+            );
+            vec![Some(id)]
+        }
+        None => store.chain_owners()?,
+    };
+    let mut all_ok = true;
+    for owner in owners {
+        let verdict = store.verify_chain(owner)?;
+        let name = owner.map_or("kiosk records (outside sessions)".to_owned(), |id| {
+            format!("session {id}")
+        });
+        let mut counts = format!(
+            "{} record(s), {} segment file(s) matched",
+            verdict.head.records, verdict.files_matched
+        );
+        if verdict.retired > 0 {
+            counts += &format!(", {} retired by retention", verdict.retired);
+        }
+        if verdict.unchained > 0 {
+            counts += &format!(
+                ", {} stored before the chain existed (not verifiable)",
+                verdict.unchained
+            );
+        }
+        if verdict.ok() {
+            println!(
+                "OK        {name}: {counts}; chain head {}",
+                verdict.head.sha256
+            );
+        } else {
+            all_ok = false;
+            println!("MISMATCH  {name}: {counts}");
+            for problem in &verdict.problems {
+                println!("          {problem}");
+            }
+        }
+    }
+    Ok(if all_ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
