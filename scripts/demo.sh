@@ -21,9 +21,9 @@ pids=()
 cleanup() {
   if [[ -n ${session:-} ]]; then
     curl -fsS -X POST -H "Authorization: Bearer $TOKEN" "$URL/api/interviews/$session/end" >/dev/null || true
-    curl -fsS "$URL/api/reports/$session" -o var/demo/report.json || true
-    curl -fsS "$URL/api/reports/$session?format=html" -o var/demo/report.html || true
-    curl -fsS "$URL/api/reports/$session?format=pdf" -o var/demo/report.pdf || true
+    curl -fsS -H "Authorization: Bearer $TOKEN" "$URL/api/reports/$session" -o var/demo/report.json || true
+    curl -fsS -H "Authorization: Bearer $TOKEN" "$URL/api/reports/$session?format=html" -o var/demo/report.html || true
+    curl -fsS -H "Authorization: Bearer $TOKEN" "$URL/api/reports/$session?format=pdf" -o var/demo/report.pdf || true
     echo "demo: session ended; report in var/demo/report.{json,html,pdf}"
   fi
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
@@ -40,9 +40,9 @@ fi
 
 RUST_LOG=${RUST_LOG:-info} $bin run --config "$CONFIG" &
 pids+=($!)
-for _ in $(seq 1 60); do curl -fsS "$URL/api/health" >/dev/null 2>&1 && break; sleep 0.5; done
+for _ in $(seq 1 60); do curl -fsS "$URL/healthz" >/dev/null 2>&1 && break; sleep 0.5; done
 session=$(curl -fsS -X POST -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' \
   -d '{"candidate":"Demo Candidate","exam_id":"DEMO-1"}' "$URL/api/interviews/start" |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["session"]["id"])')
-echo "demo: session $session started; status page on $URL (token: $TOKEN). Ctrl-C to stop."
+echo "demo: session $session started; status page on $URL (log in as proctor / demo-proctor, or reviewer / demo-reviewer; API token: $TOKEN). Ctrl-C to stop."
 if [[ -n ${DEMO_SECONDS:-} ]]; then sleep "$DEMO_SECONDS"; else wait "${pids[-1]}"; fi

@@ -1,11 +1,15 @@
 //! Serves the status page and API for the browser test (tests/e2e): a temporary store,
-//! a live view fed with a real photo and what the real models find in it, and a known
-//! token. Needs `make setup` (runtime and models).
+//! a live view fed with a real photo and what the real models find in it, a known
+//! reviewer token and two accounts, `proctor` and `reviewer`, with a known password. Each
+//! session gets one recording segment: a short real MP4 from ../shared/media (there is
+//! no camera to record), registered as recording registers its segments.
+//! Needs `make setup` (runtime and models).
 //!
 //! `cargo run --example web_fixture` prints `listening on http://127.0.0.1:PORT` once it
 //! answers, and stops when its standard input closes or on SIGINT/SIGTERM.
 //!
 //! Environment: `PROCTORD_FIXTURE_TOKEN` (default `e2e-fixture-token`),
+//! `PROCTORD_FIXTURE_PASSWORD` (both accounts' password, default `e2e fixture passphrase`),
 //! `PROCTORD_FIXTURE_PORT` (default 0: any free port), `PROCTORD_FIXTURE_PHOTO`
 //! (default the phone photo in ../shared/media).
 
@@ -16,16 +20,17 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use proctord::capture::load_still;
-use proctord::config::{Config, RulesConfig, WebConfig};
+use proctord::config::{Config, RulesConfig, WebConfig, WebRole, WebUser};
 use proctord::control::Control;
 use proctord::detections::Detections;
 use proctord::event::ProctorEvent;
 use proctord::frame::Frame;
 use proctord::inference::Detector;
 use proctord::live::LiveView;
+use proctord::record::{recordings_dir, sha256_of};
 use proctord::report::ModelUsed;
 use proctord::rules::RulesEngine;
-use proctord::store::Store;
+use proctord::store::{SegmentRecord, Store};
 use proctord::web::{AppState, serve_on};
 use serde_json::json;
 use uuid::Uuid;
@@ -67,11 +72,23 @@ async fn main() -> anyhow::Result<()> {
     let models = detector.models().iter().map(ModelUsed::from).collect();
 
     let state_dir = tempfile::tempdir()?;
+    let state_path = state_dir.path().to_path_buf();
     let store = Store::open(state_dir.path().join("state"))?;
     let control = Control::new(store.clone(), config.clone(), models)?;
     let live = LiveView::new();
+    let password = env_or("PROCTORD_FIXTURE_PASSWORD", "e2e fixture passphrase");
+    let hash = proctord::password::hash(&password)?;
+    let account = |name: &str, role| WebUser {
+        name: name.into(),
+        role,
+        password_hash: hash.clone(),
+    };
     let web = WebConfig {
         api_token: token,
+        users: vec![
+            account("proctor", WebRole::Proctor),
+            account("reviewer", WebRole::Reviewer),
+        ],
         ..config.web.clone()
     };
 
@@ -83,7 +100,10 @@ async fn main() -> anyhow::Result<()> {
     let camera_state = format!("capturing from still image {} (fixture)", photo.display());
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(FRAME_INTERVAL);
-        let mut rules = SessionRules::default();
+        let mut rules = SessionRules {
+            running: None,
+            recordings: recordings_dir(&state_path),
+        };
         for seq in 0u64.. {
             ticks.tick().await;
             let pts = FRAME_INTERVAL * seq as u32;
@@ -123,10 +143,15 @@ async fn main() -> anyhow::Result<()> {
 
 /// The rules engine of the active session, started afresh for each session as the daemon
 /// does, so the page sees real rule events (two faces, a phone) with real timing.
-#[derive(Default)]
 struct SessionRules {
     running: Option<(Uuid, RulesEngine, DateTime<Utc>, Duration)>,
+    recordings: PathBuf,
 }
+
+/// Stands in for the session's recording: a real H.264 MP4.
+const SEGMENT_CLIP: &str = "../shared/media/video/intel_head-pose-face-detection-male.mp4";
+/// Its length, as ffprobe gives it.
+const SEGMENT_CLIP_S: f64 = 5.167;
 
 impl SessionRules {
     fn on_frame(&mut self, control: &Control, config: &RulesConfig, seen: &Detections) {
@@ -134,6 +159,11 @@ impl SessionRules {
         if self.running.as_ref().map(|(id, ..)| *id) != active.as_ref().map(|s| s.id) {
             self.running =
                 active.map(|s| (s.id, RulesEngine::new(config.clone()), Utc::now(), seen.at));
+            if let Some((id, ..)) = &self.running
+                && let Err(e) = record_segment(control, &self.recordings, *id)
+            {
+                log::error!("The fixture could not record a segment: {e:#}");
+            }
         }
         let Some((session_id, engine, epoch, first_pts)) = self.running.as_mut() else {
             return;
@@ -150,6 +180,23 @@ impl SessionRules {
             }
         }
     }
+}
+
+fn record_segment(control: &Control, recordings: &Path, session: Uuid) -> anyhow::Result<()> {
+    let dir = recordings.join(session.to_string());
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join("segment-00000.mp4");
+    std::fs::copy(repo().join(SEGMENT_CLIP), &path)?;
+    let (sha256, bytes) = sha256_of(&mut std::fs::File::open(&path)?)?;
+    control.store().add_segment(&SegmentRecord {
+        session_id: Some(session),
+        path,
+        started_at: Utc::now(),
+        duration_s: SEGMENT_CLIP_S,
+        sha256,
+        bytes,
+    })?;
+    Ok(())
 }
 
 /// Completes when standard input closes (the test that started us is gone) or on a signal.

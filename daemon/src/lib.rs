@@ -3,6 +3,7 @@
 //! One-way pipeline: capture → inference → rules → store/outbox → publish;
 //! recording takes every frame; web and report only read.
 
+pub mod annotate;
 pub mod capture;
 pub mod cli;
 pub mod clock;
@@ -15,6 +16,7 @@ pub mod frame;
 pub mod inference;
 pub mod live;
 pub mod models;
+pub mod password;
 pub mod pipeline;
 pub mod publish;
 pub mod record;

@@ -27,9 +27,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tokio::sync::watch;
 
+use crate::annotate::annotated_jpeg;
 use crate::detections::Detections;
 use crate::frame::Frame;
-use crate::web::annotate::annotated_jpeg;
 
 /// The live view's publishing slot; cheap to clone (all clones share it).
 #[derive(Clone)]

@@ -86,6 +86,9 @@ enum Command {
         #[arg(long)]
         config: PathBuf,
     },
+    /// Print the argon2id hash of a password for a `[[web.users]]` account's
+    /// `password_hash`. Asks twice on a terminal, else reads the first line of stdin.
+    HashPassword,
     /// Verify the models in the manifest against their sha256 (fetch them with `make models`).
     Models {
         #[command(subcommand)]
@@ -133,6 +136,7 @@ fn main() -> ExitCode {
             json,
         }),
         Command::CheckConfig { config } => return cli::check_config::run(&config),
+        Command::HashPassword => cli::hash_password::run().map(|()| ExitCode::SUCCESS),
         Command::Verify { config, session } => cli::verify::run(&config, session),
         Command::Models {
             action: ModelsAction::Verify { config },

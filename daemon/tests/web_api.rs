@@ -72,6 +72,10 @@ impl Kiosk {
     }
 
     async fn get(&self, uri: &str) -> Reply {
+        self.send(authorized_get(uri)).await
+    }
+
+    async fn get_anonymous(&self, uri: &str) -> Reply {
         self.send(Request::get(uri).body(Body::empty()).unwrap())
             .await
     }
@@ -115,6 +119,14 @@ impl Reply {
             .map(|v| v.to_str().unwrap())
             .unwrap_or("")
     }
+}
+
+/// A GET with the kiosk's token ([web] api_token: the reviewer role).
+fn authorized_get(uri: &str) -> Request<Body> {
+    Request::get(uri)
+        .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+        .body(Body::empty())
+        .unwrap()
 }
 
 fn post(uri: &str, token: Option<&str>, body: &str) -> Request<Body> {
@@ -351,17 +363,10 @@ async fn listing_sessions_needs_the_token_and_answers_newest_first() {
         .to_string();
 
     assert_eq!(
-        kiosk.get("/api/interviews").await.status,
+        kiosk.get_anonymous("/api/interviews").await.status,
         StatusCode::UNAUTHORIZED
     );
-    let reply = kiosk
-        .send(
-            Request::get("/api/interviews")
-                .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let reply = kiosk.get("/api/interviews").await;
     assert_eq!(reply.status, StatusCode::OK);
     let list = reply.json();
     let ids: Vec<&str> = list["interviews"]
@@ -426,7 +431,7 @@ async fn a_wrong_token_is_401_and_changes_nothing() {
 }
 
 #[tokio::test]
-async fn without_a_configured_token_control_routes_are_403_and_say_to_set_one() {
+async fn without_any_account_or_token_every_candidate_route_is_403_saying_how_to_create_one() {
     let kiosk = Kiosk::with_token("");
     let reply = kiosk
         .send(post(
@@ -437,11 +442,20 @@ async fn without_a_configured_token_control_routes_are_403_and_say_to_set_one() 
         .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     assert!(
-        reply.error().contains("[web] api_token"),
+        reply.error().contains("proctord hash-password"),
         "{}",
         reply.error()
     );
     assert!(kiosk.control.active().is_none());
+    for uri in ["/api/health", "/live.jpg", "/api/me", "/api/interviews"] {
+        let reply = kiosk.get_anonymous(uri).await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{uri}");
+        assert!(
+            reply.error().contains("[[web.users]]"),
+            "{uri}: {}",
+            reply.error()
+        );
+    }
 }
 
 // ---- malformed requests ----
@@ -758,7 +772,7 @@ async fn the_mjpeg_stream_sends_each_new_frame_as_a_jpeg_part() {
     let kiosk = Kiosk::new();
     let response = kiosk
         .app()
-        .oneshot(Request::get("/live.mjpeg").body(Body::empty()).unwrap())
+        .oneshot(authorized_get("/live.mjpeg"))
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
@@ -802,11 +816,7 @@ async fn the_event_stream_starts_with_the_active_session_and_carries_events_and_
         .to_string();
     let response = kiosk
         .app()
-        .oneshot(
-            Request::get("/api/events/stream")
-                .body(Body::empty())
-                .unwrap(),
-        )
+        .oneshot(authorized_get("/api/events/stream"))
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
@@ -843,11 +853,7 @@ async fn the_event_stream_announces_a_session_that_ends() {
         .to_string();
     let response = kiosk
         .app()
-        .oneshot(
-            Request::get("/api/events/stream")
-                .body(Body::empty())
-                .unwrap(),
-        )
+        .oneshot(authorized_get("/api/events/stream"))
         .await
         .unwrap();
     let mut body = response.into_body();
@@ -875,7 +881,7 @@ async fn the_status_page_is_self_contained_and_allows_only_its_own_script() {
             "the page must not load {external}: the kiosk has no internet"
         );
     }
-    assert!(page.contains("src=\"/live.mjpeg\""));
+    assert!(page.contains("\"/live.mjpeg"));
     assert!(page.contains("/api/events/stream"));
     let csp = reply.headers[header::CONTENT_SECURITY_POLICY]
         .to_str()
@@ -902,7 +908,7 @@ async fn shutting_the_server_down_ends_open_streams_instead_of_waiting_for_them(
 
     let mut client = tokio::net::TcpStream::connect(addr).await.unwrap();
     client
-        .write_all(b"GET /api/events/stream HTTP/1.1\r\nHost: kiosk\r\n\r\n")
+        .write_all(format!("GET /api/events/stream HTTP/1.1\r\nHost: kiosk\r\nAuthorization: Bearer {TOKEN}\r\n\r\n").as_bytes())
         .await
         .unwrap();
     let mut head = vec![0u8; 512];

@@ -1,4 +1,4 @@
-//! The status page in a real browser: builds the web fixture (daemon/examples/web_fixture.rs)
+//! The status page in a real browser (login, a session, logout, a reviewer's report): builds the web fixture (daemon/examples/web_fixture.rs)
 //! and runs the Playwright test `node --test tests/e2e/` against it with Debian's chromium.
 //!
 //! Skipped, saying so, only when /usr/bin/chromium is missing and CI is not set; in CI a
@@ -56,7 +56,7 @@ fn build_fixture() -> PathBuf {
 }
 
 #[test]
-fn the_status_page_starts_a_session_shows_live_events_and_the_camera_in_a_real_browser() {
+fn in_a_real_browser_a_proctor_logs_in_runs_a_session_and_a_reviewer_downloads_its_report() {
     if !Path::new(CHROMIUM).exists() {
         assert!(
             !in_ci(),
@@ -94,10 +94,12 @@ fn the_status_page_starts_a_session_shows_live_events_and_the_camera_in_a_real_b
         passed > 0 && count(&report, "# skipped ") == 0,
         "the browser test did not run all its steps:\n{report}"
     );
-    assert!(
-        repo().join("target/e2e/status.png").exists(),
-        "no screenshot at target/e2e/status.png"
-    );
+    for screenshot in ["target/e2e/login.png", "target/e2e/status.png"] {
+        assert!(
+            repo().join(screenshot).exists(),
+            "no screenshot at {screenshot}"
+        );
+    }
 }
 
 /// The number on node's summary line `# <name>N`.

@@ -4,12 +4,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
+use proctord::annotate::{
+    Canvas, FACE_COLOUR, HANDS_ZONE_COLOUR, PHONE_COLOUR, Rgb, draw_detections,
+};
 use proctord::detections::{BBox, DetectedObject, Detections, Face, InferenceTimes, ObjectClass};
 use proctord::frame::Frame;
 use proctord::live::LiveView;
-use proctord::web::annotate::{
-    Canvas, FACE_COLOUR, HANDS_ZONE_COLOUR, PHONE_COLOUR, Rgb, draw_detections,
-};
 
 const GREY: Rgb = Rgb(128, 128, 128);
 

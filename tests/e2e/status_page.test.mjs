@@ -5,14 +5,17 @@
 // The fixture runs the real rules engine on the photo while a session is active, so the
 // page shows real rule events (a phone, two faces) as well as events logged through the API.
 //
+// The page shows nothing but a login form until a proctor logs in; a proctor is not
+// offered reports, a reviewer is; a tab that logged out gets nothing more.
+//
 // Run from the repository root: `node --test tests/e2e/` (after `make setup`).
 // PROCTORD_WEB_FIXTURE names a built fixture binary; without it `cargo run` builds one.
 // Without /usr/bin/chromium the tests are skipped, unless CI is set: then they fail.
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -21,7 +24,9 @@ import { chromium } from "playwright-core";
 const REPO = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const CHROMIUM = "/usr/bin/chromium";
 const TOKEN = "e2e-fixture-token";
+const PASSWORD = "e2e fixture passphrase";
 const SCREENSHOT = join(REPO, "target", "e2e", "status.png");
+const LOGIN_SCREENSHOT = join(REPO, "target", "e2e", "login.png");
 // Markup in a name must show as text, never become markup.
 const CANDIDATE = `Zoë <b>O'Brien</b> & "Co"`;
 const STEP_MS = 15_000;
@@ -35,7 +40,7 @@ const skip = chromiumMissing ? `${CHROMIUM} is missing: install chromium to run 
 function startFixture() {
   const built = process.env.PROCTORD_WEB_FIXTURE;
   const [command, args] = built ? [built, []] : ["cargo", ["run", "--quiet", "-p", "proctord", "--example", "web_fixture"]];
-  const child = spawn(command, args, { cwd: REPO, env: { ...process.env, PROCTORD_FIXTURE_TOKEN: TOKEN }, stdio: ["pipe", "pipe", "pipe"] });
+  const child = spawn(command, args, { cwd: REPO, env: { ...process.env, PROCTORD_FIXTURE_TOKEN: TOKEN, PROCTORD_FIXTURE_PASSWORD: PASSWORD }, stdio: ["pipe", "pipe", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (d) => { stderr += d; });
   return new Promise((resolve, reject) => {
@@ -54,6 +59,15 @@ describe("the proctor's status page", { skip }, () => {
   let fixture, context, page, userDataDir;
   const problems = [];
 
+  /** What this tab gets from a route, with its cookie: the status code. */
+  const statusOf = (path) => page.evaluate(async (p) => (await fetch(p, { cache: "no-store" })).status, path);
+
+  async function logIn(name, password) {
+    await page.fill("#login-name", name);
+    await page.fill("#login-password", password);
+    await page.click("#login-button");
+  }
+
   before(async () => {
     fixture = await startFixture();
     userDataDir = mkdtempSync(join(tmpdir(), "proctord-e2e-chromium-"));
@@ -65,7 +79,10 @@ describe("the proctor's status page", { skip }, () => {
     });
     page = context.pages()[0] ?? (await context.newPage());
     page.setDefaultTimeout(STEP_MS);
-    page.on("console", (m) => { if (m.type() === "error") problems.push(`console: ${m.text()}`); });
+    page.on("console", (m) => {
+      // Refusals before login and after logout are the point of several steps.
+      if (m.type() === "error" && !/status of 40[13]/.test(m.text())) problems.push(`console: ${m.text()}`);
+    });
     page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
     // The MJPEG image never finishes loading, so do not wait for the load event.
     await page.goto(fixture.url + "/", { waitUntil: "domcontentloaded" });
@@ -77,21 +94,33 @@ describe("the proctor's status page", { skip }, () => {
     if (fixture) { fixture.child.stdin.end(); fixture.child.kill("SIGTERM"); }
   });
 
-  test("connects to the live feed and offers to start a session", async () => {
-    await page.locator("#conn", { hasText: "Live" }).waitFor();
-    assert.equal(await page.locator("#session-state").textContent(), "No session");
-    assert.ok(await page.locator("#start-form").isVisible());
+  test("shows only a login form, and the API gives a stranger nothing", async () => {
+    await page.locator("#login-form").waitFor({ state: "visible" });
+    assert.ok(await page.locator("#main").isHidden(), "the proctor's view shows before login");
+    for (const path of ["/api/health", "/api/events/stream", "/live.jpg", "/api/interviews"]) {
+      assert.equal(await statusOf(path), 401, path);
+    }
+    mkdirSync(dirname(LOGIN_SCREENSHOT), { recursive: true });
+    await page.screenshot({ path: LOGIN_SCREENSHOT, fullPage: true });
   });
 
-  test("starts a session through the form once the token is pasted, showing the name as text", async () => {
-    await page.fill("#candidate-input", CANDIDATE);
-    await page.click("#start-button");
-    await page.locator("#control-msg", { hasText: "token" }).waitFor();
-    assert.ok(await page.locator("#token-box").evaluate((d) => d.open), "the token box opens when the token is missing");
+  test("refuses a wrong password with a message and stays on the form", async () => {
+    await logIn("proctor", "not the passphrase");
+    await page.locator("#login-msg", { hasText: "wrong name or password" }).waitFor();
+    assert.ok(await page.locator("#main").isHidden());
+  });
 
-    await page.fill("#token-input", TOKEN);
-    await page.press("#token-input", "Enter");
-    await page.locator("#token-state", { hasText: "set for this tab" }).waitFor();
+  test("logs a proctor in and connects to the live feed", async () => {
+    await logIn("proctor", PASSWORD);
+    await page.locator("#conn", { hasText: "Live" }).waitFor();
+    assert.equal(await page.locator("#account-name").textContent(), "proctor · proctor");
+    assert.equal(await page.locator("#session-state").textContent(), "No session");
+    assert.ok(await page.locator("#start-form").isVisible());
+    const cookieVisibleToScripts = await page.evaluate(() => document.cookie.includes("proctord_session"));
+    assert.equal(cookieVisibleToScripts, false, "the login cookie must be HttpOnly");
+  });
+
+  test("starts a session through the form, showing the name as text", async () => {
     await page.fill("#candidate-input", CANDIDATE);
     await page.fill("#exam-input", "MATH-101");
     await page.click("#start-button");
@@ -100,6 +129,7 @@ describe("the proctor's status page", { skip }, () => {
     assert.equal(await page.locator("#candidate").textContent(), CANDIDATE);
     assert.equal(await page.locator("#candidate b").count(), 0, "the name became markup");
     assert.match(await page.locator("#exam").textContent(), /MATH-101/);
+    assert.ok(await page.locator("#live-report").isHidden(), "a proctor is offered a report");
   });
 
   test("shows what the rules see in the photo as ongoing, and the live score falls", async () => {
@@ -112,7 +142,7 @@ describe("the proctor's status page", { skip }, () => {
     assert.match(await page.title(), /^⚠ Zoë/);
   });
 
-  test("shows an event logged through the API on the timeline as it happens", async () => {
+  test("shows an event logged through the API with a bearer token on the timeline", async () => {
     const response = await fetch(fixture.url + "/api/detections/log", {
       method: "POST",
       headers: { "Content-Type": "application/json", Authorization: `Bearer ${TOKEN}` },
@@ -142,18 +172,62 @@ describe("the proctor's status page", { skip }, () => {
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
   });
 
-  test("ends the session only on a second click and shows the final score with report links", async () => {
+  test("ends the session only on a second click; a proctor gets the score but not the report", async () => {
     await page.click("#end-button");
     await page.locator("#end-button", { hasText: "Click again" }).waitFor();
     assert.ok(await page.locator("#session-active").isVisible(), "one click ended the session");
     await page.click("#end-button");
     await page.locator("#last-session").waitFor({ state: "visible" });
     assert.equal(await page.locator("#last-candidate").textContent(), CANDIDATE);
+    assert.ok(await page.locator("#last-pdf").isHidden(), "a proctor is offered the PDF");
     const pdf = await page.locator("#last-pdf").getAttribute("href");
     assert.match(pdf, /^\/api\/reports\/[0-9a-f-]{36}\?format=pdf$/);
-    const report = await fetch(fixture.url + pdf);
-    assert.equal(report.headers.get("content-type"), "application/pdf");
+    assert.equal(await statusOf(pdf), 403, "a proctor may not read reports");
     assert.ok(await page.locator("#start-form").isVisible());
+  });
+
+  test("after logging out the tab gets nothing: no camera, no events, no API", async () => {
+    await page.click("#logout-button");
+    await page.locator("#login-view").waitFor({ state: "visible" });
+    assert.ok(await page.locator("#main").isHidden());
+    assert.equal(await page.locator("#live").getAttribute("src"), null, "the camera stream is still attached");
+    for (const path of ["/api/health", "/api/events/stream", "/live.jpg", "/api/me"]) {
+      assert.equal(await statusOf(path), 401, path);
+    }
+  });
+
+  test("logs a reviewer in, who downloads the ended session's PDF", async () => {
+    await logIn("reviewer", PASSWORD);
+    await page.locator("#conn", { hasText: "Live" }).waitFor();
+    assert.equal(await page.locator("#account-name").textContent(), "reviewer · reviewer");
+    const download = await page.evaluate(async () => {
+      const list = await (await fetch("/api/interviews")).json();
+      const id = list.interviews[0].id;
+      const response = await fetch("/api/reports/" + id + "?format=pdf");
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      return { status: response.status, type: response.headers.get("content-type"), magic: String.fromCharCode(...bytes.slice(0, 5)) };
+    });
+    assert.deepEqual(download, { status: 200, type: "application/pdf", magic: "%PDF-" });
+  });
+
+  test("a reviewer downloads the session's recording segment, which plays", async () => {
+    const segment = await page.evaluate(async () => {
+      const list = await (await fetch("/api/interviews")).json();
+      const id = list.interviews[0].id;
+      const recordings = (await (await fetch("/api/interviews/" + id + "/recordings")).json()).recordings;
+      const response = await fetch(recordings[0].url);
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      const ranged = await fetch(recordings[0].url, { headers: { Range: "bytes=0-99" } });
+      return { status: response.status, type: response.headers.get("content-type"), bytes: Array.from(bytes), ranged: ranged.status, count: recordings.length };
+    });
+    assert.equal(segment.status, 200);
+    assert.equal(segment.type, "video/mp4");
+    assert.equal(segment.ranged, 206, "a player could not seek");
+    const file = join(REPO, "target", "e2e", "segment.mp4");
+    writeFileSync(file, Buffer.from(segment.bytes));
+    const probe = spawnSync("ffprobe", ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", file], { encoding: "utf8" });
+    assert.equal(probe.status, 0, probe.stderr);
+    assert.ok(Number(probe.stdout) > 1, `ffprobe: ${probe.stdout} ${probe.stderr}`);
   });
 
   test("reports no script errors or blocked resources", () => {

@@ -9,11 +9,18 @@ pub const EXIT_CONFIG: u8 = 78;
 
 pub fn run(path: &Path) -> ExitCode {
     match Config::load(path) {
-        Ok(cfg) => {
-            if !models_and_licences(&cfg) {
+        Ok(config) => {
+            if !models_and_licences(&config) {
                 return ExitCode::from(EXIT_CONFIG);
             }
-            println!("{}: valid", path.display());
+            let warnings = config.warnings();
+            for w in &warnings {
+                eprintln!("warning: {w}");
+            }
+            match warnings.len() {
+                0 => println!("{}: valid", path.display()),
+                n => println!("{}: valid, with {n} warning(s)", path.display()),
+            }
             ExitCode::SUCCESS
         }
         Err(e @ ConfigLoadError::Read { .. }) => {

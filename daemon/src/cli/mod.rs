@@ -4,6 +4,7 @@ pub mod analyze;
 pub mod check_config;
 pub mod detect;
 pub mod eval;
+pub mod hash_password;
 pub mod logging;
 pub mod models;
 pub mod verify;

@@ -22,7 +22,7 @@ pub use mqtt::MqttConfig;
 pub use recording::RecordingConfig;
 pub use rules::RulesConfig;
 pub use scoring::{Deduction, ScoringConfig};
-pub use web::WebConfig;
+pub use web::{WebConfig, WebRole, WebToken, WebUser};
 pub use web_limits::WebLimits;
 
 use std::fmt;
@@ -162,6 +162,15 @@ impl Config {
         } else {
             Err(errors)
         }
+    }
+}
+
+impl Config {
+    /// What is allowed but unwise (`check-config` prints these; the daemon logs them).
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = self.web.warnings();
+        warnings.extend(self.mqtt.warnings());
+        warnings
     }
 }
 

@@ -55,6 +55,20 @@ impl Default for MqttConfig {
     }
 }
 
+impl MqttConfig {
+    /// Things that are allowed but unwise, for `check-config`.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if self.enabled && !self.password.is_empty() && !self.tls {
+            warnings.push(format!(
+                "mqtt.password: the broker password is sent to {} in clear text because mqtt.tls is off; set tls = true and ca_file",
+                self.host
+            ));
+        }
+        warnings
+    }
+}
+
 impl Validate for MqttConfig {
     fn validate(&self, path: &str, errors: &mut Vec<ConfigError>) {
         if self.enabled && self.host.is_empty() {

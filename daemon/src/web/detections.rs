@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::auth::ProctorToken;
+use super::auth::Proctor;
 use super::error::ApiError;
 use super::json_body::JsonBody;
 use super::{AppState, blocking, parse_id};
@@ -32,7 +32,7 @@ pub struct LogRequest {
 /// without an active session the event is kept as a kiosk event (no session); for a
 /// session that has ended it is a 409 (its report is final).
 pub async fn log(
-    _: ProctorToken,
+    _: Proctor,
     State(state): State<AppState>,
     JsonBody(req): JsonBody<LogRequest>,
 ) -> Result<(StatusCode, Json<ProctorEvent>), ApiError> {
@@ -57,6 +57,7 @@ pub async fn log(
 
 /// `GET /api/detections/{interviewId}` → the session's stored events, oldest first.
 pub async fn for_session(
+    _: Proctor,
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
@@ -74,7 +75,7 @@ pub async fn for_session(
 
 /// `GET /api/live/detections` → the newest frame's detections (both `null` before the
 /// pipeline has published a frame), and the seat zone the rules count faces in.
-pub async fn live(State(state): State<AppState>) -> Json<serde_json::Value> {
+pub async fn live(_: Proctor, State(state): State<AppState>) -> Json<serde_json::Value> {
     let live = state.live();
     Json(json!({
         "frame": live.latest_frame_info(),

@@ -21,6 +21,7 @@ use tokio::sync::{OwnedSemaphorePermit, broadcast, watch};
 use tokio::time::{Interval, MissedTickBehavior};
 
 use super::AppState;
+use super::auth::{Principal, Proctor};
 use super::health;
 use crate::event::ProctorEvent;
 use crate::session::Session;
@@ -28,6 +29,7 @@ use crate::web::ApiError;
 
 /// `503` when `[web.limits] max_streams` are already open.
 pub async fn stream(
+    Proctor(who): Proctor,
     State(state): State<AppState>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let permit = state.gates().stream()?;
@@ -39,6 +41,7 @@ pub async fn stream(
         greeted: false,
         health_ticks,
         closing: state.streams_closing(),
+        who,
         state,
         _permit: permit,
     };
@@ -55,6 +58,8 @@ struct Feed {
     greeted: bool,
     health_ticks: Interval,
     closing: watch::Receiver<bool>,
+    /// The stream ends with the login it was opened under.
+    who: Principal,
     /// This stream's place under `max_streams`, given back when the stream ends.
     _permit: OwnedSemaphorePermit,
 }
@@ -79,6 +84,7 @@ impl Feed {
             },
             _ = self.health_ticks.tick() => Some(named("health", &health::snapshot(&self.state))),
             _ = self.closing.wait_for(|closing| *closing) => None,
+            () = self.who.logged_out() => None,
         }
     }
 }

@@ -8,8 +8,9 @@ use chrono::Utc;
 use serde_json::{Value, json};
 
 use super::AppState;
+use super::auth::Proctor;
 
-pub async fn health(State(state): State<AppState>) -> Json<Value> {
+pub async fn health(_: Proctor, State(state): State<AppState>) -> Json<Value> {
     Json(snapshot(&state))
 }
 

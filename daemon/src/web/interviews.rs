@@ -7,7 +7,7 @@ use axum::response::IntoResponse;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::auth::ProctorToken;
+use super::auth::Proctor;
 use super::error::ApiError;
 use super::json_body::JsonBody;
 use super::views::InterviewView;
@@ -25,7 +25,7 @@ pub struct StartRequest {
 
 /// `POST /api/interviews/start` → 201 with the new session (409 while one is active).
 pub async fn start(
-    _: ProctorToken,
+    _: Proctor,
     State(state): State<AppState>,
     JsonBody(req): JsonBody<StartRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -51,7 +51,7 @@ pub async fn start(
 
 /// `POST /api/interviews/{id}/end` → 200 with the final score.
 pub async fn end(
-    _: ProctorToken,
+    _: Proctor,
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<InterviewView>, ApiError> {
@@ -75,6 +75,7 @@ pub async fn end(
 
 /// `GET /api/interviews/{id}` → the session with its live or final score.
 pub async fn get(
+    _: Proctor,
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<InterviewView>, ApiError> {
@@ -98,7 +99,7 @@ pub async fn get(
 
 /// `GET /api/interviews` → every session, newest first.
 pub async fn list(
-    _: ProctorToken,
+    _: Proctor,
     State(state): State<AppState>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let (mut sessions, active_id) = blocking(move || {

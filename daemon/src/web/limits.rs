@@ -84,10 +84,10 @@ pub async fn serve_limited(
     let (closing_tx, closing) = watch::channel(false);
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
-        let stream = tokio::select! {
+        let (stream, peer) = tokio::select! {
             () = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
-                Ok((stream, _peer)) => stream,
+                Ok(accepted) => accepted,
                 Err(e) => {
                     log::warn!("The web server could not accept a connection ({e}); retrying.");
                     tokio::time::sleep(ACCEPT_ERROR_PAUSE).await;
@@ -97,7 +97,10 @@ pub async fn serve_limited(
         };
         match connections.clone().try_acquire_owned() {
             Ok(permit) => {
-                let app = app.clone();
+                // The client's address is what failed logins are counted by.
+                let app = app
+                    .clone()
+                    .layer(axum::Extension(axum::extract::ConnectInfo(peer)));
                 let closing = closing.clone();
                 tokio::spawn(serve_connection(
                     stream,

@@ -13,13 +13,17 @@ use tokio::sync::{OwnedSemaphorePermit, watch};
 use tokio::time::Instant;
 
 use super::AppState;
+use super::auth::{Principal, Proctor};
 use super::error::ApiError;
 use crate::live::{LiveJpeg, LiveView};
 
 const BOUNDARY: &str = "proctord-frame";
 
 /// `503` when `[web.limits] max_streams` are already open.
-pub async fn stream(State(state): State<AppState>) -> Result<Response, ApiError> {
+pub async fn stream(
+    Proctor(who): Proctor,
+    State(state): State<AppState>,
+) -> Result<Response, ApiError> {
     let permit = state.gates().stream()?;
     let feed = Feed {
         live: state.live().clone(),
@@ -27,6 +31,7 @@ pub async fn stream(State(state): State<AppState>) -> Result<Response, ApiError>
         last_sent: None,
         min_interval: state.timings().mjpeg_min_interval,
         closing: state.streams_closing(),
+        who,
         _permit: permit,
     };
     let opening = futures_util::stream::once(async {
@@ -34,9 +39,12 @@ pub async fn stream(State(state): State<AppState>) -> Result<Response, ApiError>
     });
     let parts = futures_util::stream::unfold(feed, |mut feed| async move {
         let mut closing = feed.closing.clone();
+        let who = feed.who.clone();
         tokio::select! {
             part = feed.next_part() => part.map(|part| (Ok(part), feed)),
             _ = closing.wait_for(|closing| *closing) => None,
+            // The camera goes dark for a tab whose login ended.
+            () = who.logged_out() => None,
         }
     });
     let body = Body::from_stream(opening.chain(parts));
@@ -53,7 +61,7 @@ pub async fn stream(State(state): State<AppState>) -> Result<Response, ApiError>
         .into_response())
 }
 
-pub async fn still(State(state): State<AppState>) -> Result<Response, ApiError> {
+pub async fn still(_: Proctor, State(state): State<AppState>) -> Result<Response, ApiError> {
     let jpeg = encode(state.live().clone()).await.ok_or_else(|| {
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -84,6 +92,7 @@ struct Feed {
     last_sent: Option<(u64, Instant)>,
     min_interval: Duration,
     closing: watch::Receiver<bool>,
+    who: Principal,
     /// This stream's place under `max_streams`, given back when the stream ends.
     _permit: OwnedSemaphorePermit,
 }

@@ -1,38 +1,48 @@
 //! The kiosk's local web side: the proctor's status page and the REST API.
 //!
-//! | route                                   | token | answer                                  |
-//! |-----------------------------------------|-------|-----------------------------------------|
-//! | `GET /`                                 |       | the status page (self-contained HTML)   |
-//! | `POST /api/interviews/start`            | yes   | 201, the new session with its score     |
-//! | `POST /api/interviews/{id}/end`         | yes   | 200, the ended session with final score |
-//! | `GET /api/interviews/{id}`              |       | the session with its live/final score   |
-//! | `GET /api/interviews`                   | yes   | every session, newest first             |
-//! | `POST /api/detections/log`              | yes   | 201, the stored event                   |
-//! | `GET /api/detections/{interviewId}`     |       | the session's events                    |
-//! | `GET /api/reports/{interviewId}`        |       | report: JSON, `?format=html`, `=pdf`    |
-//! | `GET /api/health`                       |       | pipeline health and the newest frame    |
-//! | `GET /api/live/detections`              |       | the newest frame's detections           |
-//! | `GET /api/events/stream`                |       | Server-Sent Events (events, health)     |
-//! | `GET /live.mjpeg`, `GET /live.jpg`      |       | the newest frame with boxes drawn       |
+//! | route                                   | role     | answer                                  |
+//! |-----------------------------------------|----------|-----------------------------------------|
+//! | `GET /`                                 | open     | the status page (login form until then) |
+//! | `GET /healthz`                          | open     | `{"status":"up","ready":bool}`, no data |
+//! | `POST /api/login`, `POST /api/logout`   | open     | the login cookie; ending it             |
+//! | `GET /api/me`                           | proctor  | who is logged in                        |
+//! | `POST /api/interviews/start`            | proctor  | 201, the new session with its score     |
+//! | `POST /api/interviews/{id}/end`         | proctor  | 200, the ended session with final score |
+//! | `GET /api/interviews/{id}`              | proctor  | the session with its live/final score   |
+//! | `GET /api/interviews`                   | proctor  | every session, newest first             |
+//! | `POST /api/detections/log`              | proctor  | 201, the stored event                   |
+//! | `GET /api/detections/{interviewId}`     | proctor  | the session's events                    |
+//! | `GET /api/reports/{interviewId}`        | reviewer | report: JSON, `?format=html`, `=pdf`    |
+//! | `GET /api/interviews/{id}/recordings`   | reviewer | the session's segments (id, size, ...)  |
+//! | `GET /api/recordings/{segmentId}`       | reviewer | one segment's MP4, `Range` for seeking  |
+//! | `GET /api/health`                       | proctor  | pipeline health and the newest frame    |
+//! | `GET /api/live/detections`              | proctor  | the newest frame's detections           |
+//! | `GET /api/events/stream`                | proctor  | Server-Sent Events (events, health)     |
+//! | `GET /live.mjpeg`, `GET /live.jpg`      | proctor  | the newest frame with boxes drawn       |
 //!
-//! Errors are `{"error": "..."}` with a status that says what kind: 400 malformed
-//! request, 401 missing or wrong token, 403 no token configured, 404 unknown session,
-//! 409 conflicting session state, 413 body too large, 415 not JSON, 422 well-formed but
-//! invalid, 5xx the kiosk's own trouble.
+//! A reviewer may do everything a proctor may (see `auth`). Errors are
+//! `{"error": "..."}` with a status that says what kind: 400 malformed request, 401 no
+//! or wrong credentials (or an ended login), 403 the wrong role, a cross-site request,
+//! or no account configured at all, 404 unknown session or recording, 409 conflicting
+//! session state, 413 body too large, 415 not JSON, 416 a range outside a recording,
+//! 422 well-formed but invalid, 429 too many failed logins, 5xx the kiosk's own trouble.
 
-pub mod annotate;
-mod auth;
+pub mod auth;
 mod detections;
 mod error;
 mod events_stream;
-pub mod glyphs;
 mod health;
+mod healthz;
 mod interviews;
 mod json_body;
 pub mod limits;
+mod login;
 mod mjpeg;
 mod page;
+mod range;
+mod recordings;
 mod reports;
+pub mod tls;
 mod views;
 
 pub use error::ApiError;
@@ -47,6 +57,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, StatusCode, Uri};
 use axum::routing::{get, post};
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use uuid::Uuid;
@@ -54,6 +65,7 @@ use uuid::Uuid;
 use crate::config::WebConfig;
 use crate::control::Control;
 use crate::live::LiveView;
+use auth::Auth;
 
 /// Request bodies are small JSON objects (names and notes of at most 500 characters).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -64,6 +76,7 @@ pub struct AppState {
     control: Control,
     live: LiveView,
     config: WebConfig,
+    auth: Arc<Auth>,
     timings: StreamTimings,
     /// Caps on streams and PDF rendering (`[web.limits]`).
     gates: limits::Gates,
@@ -95,6 +108,7 @@ impl AppState {
             gates: limits::Gates::new(&config.limits),
             control,
             live,
+            auth: Arc::new(Auth::new(&config)),
             config,
             timings: StreamTimings::default(),
             closing: Arc::new(watch::channel(false).0),
@@ -116,6 +130,10 @@ impl AppState {
 
     pub fn config(&self) -> &WebConfig {
         &self.config
+    }
+
+    pub fn auth(&self) -> &Auth {
+        &self.auth
     }
 
     pub fn timings(&self) -> StreamTimings {
@@ -140,6 +158,10 @@ impl AppState {
 pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/", get(page::status_page))
+        .route("/healthz", get(healthz::healthz))
+        .route("/api/login", post(login::login))
+        .route("/api/logout", post(login::logout))
+        .route("/api/me", get(login::me))
         .route("/api/interviews", get(interviews::list))
         .route("/api/interviews/start", post(interviews::start))
         .route("/api/interviews/{id}", get(interviews::get))
@@ -150,6 +172,8 @@ pub fn app(state: AppState) -> Router {
             get(detections::for_session),
         )
         .route("/api/reports/{interview_id}", get(reports::report))
+        .route("/api/interviews/{id}/recordings", get(recordings::list))
+        .route("/api/recordings/{segment_id}", get(recordings::download))
         .route("/api/health", get(health::health))
         .route("/api/live/detections", get(detections::live))
         .route("/api/events/stream", get(events_stream::stream))
@@ -172,6 +196,8 @@ pub enum WebError {
     },
     #[error("the web server stopped: {0}")]
     Serve(std::io::Error),
+    #[error(transparent)]
+    Tls(#[from] tls::TlsError),
 }
 
 /// Serves the app on `listen` until `shutdown` completes, then lets open requests finish.
@@ -196,18 +222,39 @@ pub async fn serve_on(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), WebError> {
+    for warning in state.config().warnings() {
+        log::warn!("{warning}");
+    }
+    let tls = state.config().tls();
     if let Ok(addr) = listener.local_addr() {
-        log::info!("The status page and API are on http://{addr}/.");
+        let scheme = if tls { "https" } else { "http" };
+        log::info!("The status page and API are on {scheme}://{addr}/.");
     }
     let streams = state.clone();
     let shutdown = async move {
         shutdown.await;
         streams.close_streams();
     };
-    let limits = state.config().limits.clone();
-    limits::serve_limited(listener, app(state), &limits, shutdown)
+    if tls {
+        // The client's address is what failed logins are counted by.
+        let config = state.config();
+        let acceptor = tls::acceptor(&config.tls_cert_file, &config.tls_key_file)?;
+        let listener = tls::TlsListener::new(listener, acceptor)
+            .map_err(WebError::Serve)?
+            .tap_io(|_| {});
+        axum::serve(
+            listener,
+            app(state).into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
         .await
         .map_err(WebError::Serve)
+    } else {
+        let limits = state.config().limits.clone();
+        limits::serve_limited(listener, app(state), &limits, shutdown)
+            .await
+            .map_err(WebError::Serve)
+    }
 }
 
 /// Runs store and report work on the blocking pool: every store write flushes to disk.

@@ -8,6 +8,7 @@ use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 
+use super::auth::Reviewer;
 use super::error::ApiError;
 use super::{AppState, blocking, parse_id};
 use crate::report::{render_html, render_pdf};
@@ -25,6 +26,7 @@ enum Format {
 }
 
 pub async fn report(
+    _: Reviewer,
     State(state): State<AppState>,
     Path(id): Path<String>,
     query: Result<Query<ReportQuery>, QueryRejection>,

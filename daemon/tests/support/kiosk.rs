@@ -187,14 +187,17 @@ api_token = "{TOKEN}"
         serde_json::from_slice(&out.stdout).ok()
     }
 
+    /// A GET with the kiosk's token: every route with candidate data needs credentials.
     pub fn get(&self, path: &str) -> Option<Value> {
-        self.curl(&[], path)
+        let auth = format!("Authorization: Bearer {TOKEN}");
+        self.curl(&["-H", &auth], path)
     }
 
     /// The body of a GET as text (HTML reports).
     pub fn get_text(&self, path: &str) -> String {
+        let auth = format!("Authorization: Bearer {TOKEN}");
         let out = Command::new("curl")
-            .args(["-fsS", "-m", "30"])
+            .args(["-fsS", "-m", "30", "-H", &auth])
             .arg(format!("http://127.0.0.1:{}{path}", self.web))
             .output()
             .unwrap();

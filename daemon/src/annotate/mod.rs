@@ -4,13 +4,18 @@
 //! Colours: faces green; phones red; notes and other devices orange; people a muted
 //! blue (the candidate is always a person, so those boxes are context, not alarms); the
 //! zone of the hands-and-desk object pass, when it runs, a thin white frame.
+//!
+//! Below both `live` (which annotates the newest frame) and `web` (which serves it), so
+//! that neither depends on the other for drawing.
+
+pub mod glyphs;
 
 use image::ExtendedColorType;
 use image::codecs::jpeg::JpegEncoder;
 
-use super::glyphs::{GLYPH_HEIGHT, GLYPH_WIDTH, glyph};
 use crate::detections::{BBox, Detections, ObjectClass};
 use crate::frame::Frame;
+use glyphs::{GLYPH_HEIGHT, GLYPH_WIDTH, glyph};
 
 /// Good enough for boxes and faces, small enough to stream several times a second.
 const JPEG_QUALITY: u8 = 80;
