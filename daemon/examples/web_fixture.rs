@@ -195,6 +195,7 @@ fn record_segment(control: &Control, recordings: &Path, session: Uuid) -> anyhow
         duration_s: SEGMENT_CLIP_S,
         sha256,
         bytes,
+        state: Default::default(),
     })?;
     Ok(())
 }

@@ -219,6 +219,7 @@ fn publish_a_frame(live: &LiveView) {
         at: Duration::from_millis(100),
         faces: vec![],
         objects: None,
+        hands_zone: None,
         inference_ms: InferenceTimes::default(),
     };
     live.publish_frame(&frame, &detections);

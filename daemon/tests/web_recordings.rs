@@ -71,6 +71,7 @@ impl Kiosk {
             duration_s: 2.0,
             sha256,
             bytes,
+            state: Default::default(),
         };
         self.control.store().add_segment(&record).unwrap();
         (session.id.to_string(), path, record)
