@@ -79,14 +79,16 @@ fn a_missing_model_file_says_to_fetch_the_models() {
 fn a_corrupt_model_file_fails_its_checksum_and_garbage_fails_to_load() {
     let dir = tempfile::tempdir().unwrap();
     for f in [
-        "blazeface_128x128_quant.tflite",
+        "face_detection_full_range_sparse.tflite",
+        "face_landmarks_detector.tflite",
+        "canonical_face_model.obj",
         "detect.tflite",
         "coco_labelmap.txt",
     ] {
         std::fs::copy(repo().join("models/cache").join(f), dir.path().join(f)).unwrap();
     }
     // Flip bytes in the middle of the face model, as a bad SD card would.
-    let face = dir.path().join("blazeface_128x128_quant.tflite");
+    let face = dir.path().join("face_detection_full_range_sparse.tflite");
     let mut bytes = std::fs::read(&face).unwrap();
     let mid = bytes.len() / 2;
     for b in &mut bytes[mid..mid + 64] {

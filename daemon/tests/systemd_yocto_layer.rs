@@ -45,6 +45,9 @@ fn the_models_recipe_fetches_the_manifest_urls_and_checks_the_manifest_sha256s()
     let models = manifest["model"].as_array().expect("[[model]] entries");
     // The models the board configs use, and the label map of the object detector.
     for name in [
+        "face_detection_full_range_sparse",
+        "face_landmarks_detector",
+        "canonical_face_model",
         "blazeface_128x128_quant",
         "ssd_mobilenet_v1_quant",
         "coco_labelmap",
@@ -55,7 +58,11 @@ fn the_models_recipe_fetches_the_manifest_urls_and_checks_the_manifest_sha256s()
             .unwrap_or_else(|| panic!("{name} in the manifest"));
         let sha = m["sha256"].as_str().unwrap();
         let url = m["url"].as_str().unwrap().split('#').next().unwrap();
-        let file = url.rsplit('/').next().unwrap();
+        // A file inside a PyPI wheel is fetched as MediaPipe's build asset of that name.
+        let file = match url.strip_prefix("pypi:") {
+            Some(_) => m["file"].as_str().unwrap(),
+            None => url.rsplit('/').next().unwrap(),
+        };
         assert!(
             recipe.contains(sha),
             "proctord-models does not check {name}'s sha256 {sha}"
