@@ -58,7 +58,10 @@ async fn server() -> Server {
 async fn get(addr: SocketAddr, path: &str, wait: Duration) -> Option<(u16, String)> {
     let exchange = async {
         let mut stream = TcpStream::connect(addr).await.ok()?;
-        let request = format!("GET {path} HTTP/1.1\r\nHost: kiosk\r\nConnection: close\r\n\r\n");
+        // Every route with candidate data needs credentials: the configured token.
+        let request = format!(
+            "GET {path} HTTP/1.1\r\nHost: kiosk\r\nAuthorization: Bearer t\r\nConnection: close\r\n\r\n"
+        );
         stream.write_all(request.as_bytes()).await.ok()?;
         let mut response = Vec::new();
         stream.read_to_end(&mut response).await.ok()?;
@@ -169,7 +172,7 @@ async fn streams_over_the_cap_get_a_clear_503_while_the_api_still_answers() {
     for _ in 0..LIMITS.max_streams {
         let mut stream = TcpStream::connect(server.addr).await.unwrap();
         stream
-            .write_all(b"GET /api/events/stream HTTP/1.1\r\nHost: kiosk\r\n\r\n")
+            .write_all(b"GET /api/events/stream HTTP/1.1\r\nHost: kiosk\r\nAuthorization: Bearer t\r\n\r\n")
             .await
             .unwrap();
         let mut head = [0u8; 256];
