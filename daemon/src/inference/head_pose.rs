@@ -197,10 +197,11 @@ fn solve6(mut a: [[f64; 6]; 6], mut b: [f64; 6]) -> Option<[f64; 6]> {
         }
         a.swap(col, pivot);
         b.swap(col, pivot);
+        let pivot_row = a[col];
         for row in col + 1..6 {
-            let f = a[row][col] / a[col][col];
-            for k in col..6 {
-                a[row][k] -= f * a[col][k];
+            let f = a[row][col] / pivot_row[col];
+            for (v, p) in a[row][col..].iter_mut().zip(&pivot_row[col..]) {
+                *v -= f * p;
             }
             b[row] -= f * b[col];
         }
@@ -246,6 +247,7 @@ pub fn solve(
     for _ in 0..40 {
         // Numeric Jacobian: 6 parameters, 18 residuals; cheap next to any model.
         let mut jac = [[0.0; 6]; N_RESIDUALS];
+        #[allow(clippy::needless_range_loop)] // k indexes both the parameters and the columns
         for k in 0..6 {
             let h = if k < 3 {
                 1e-5
@@ -280,8 +282,8 @@ pub fn solve(
                 continue;
             };
             let mut q = p;
-            for k in 0..6 {
-                q.0[k] += step[k];
+            for (v, s) in q.0.iter_mut().zip(step) {
+                *v += s;
             }
             let rq = residuals(&q, model, image, cam);
             let cq = sum_sq(&rq);
