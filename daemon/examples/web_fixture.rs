@@ -25,6 +25,9 @@ use proctord::control::Control;
 use proctord::detections::Detections;
 use proctord::event::ProctorEvent;
 use proctord::frame::Frame;
+use proctord::health_snapshot::{
+    CameraHealth, HealthSnapshot, InferenceHealth, MqttHealth, RecordingHealth,
+};
 use proctord::inference::Detector;
 use proctord::live::LiveView;
 use proctord::record::{recordings_dir, sha256_of};
@@ -32,7 +35,6 @@ use proctord::report::ModelUsed;
 use proctord::rules::RulesEngine;
 use proctord::store::{SegmentRecord, Store};
 use proctord::web::{AppState, serve_on};
-use serde_json::json;
 use uuid::Uuid;
 
 /// A camera at 5 frames per second, as the MJPEG stream sends them.
@@ -123,14 +125,31 @@ async fn main() -> anyhow::Result<()> {
             };
             camera.publish_frame(&frame, &seen);
             rules.on_frame(&pipeline_control, &rules_config, &seen);
-            camera.publish_health(json!({
-                "uptime_s": (seq * FRAME_INTERVAL.as_millis() as u64) / 1000,
-                "camera": { "connected": true, "state": camera_state, "fps": 5.0, "frames": seq + 1, "outages": 0 },
-                "inference": { "accelerator": "cpu", "fps": 5.0, "last_ms": inference_ms, "mean_ms": inference_ms, "dropped_frames": 0, "errors": 0, "queue_depth": 0 },
-                "recording": { "active": false, "note": "recording is off in the fixture", "dropped_frames": 0 },
-                "mqtt": { "enabled": false },
-                "outbox_len": store.outbox().len(),
-            }));
+            camera.publish_health(HealthSnapshot {
+                uptime_s: (seq * FRAME_INTERVAL.as_millis() as u64) / 1000,
+                camera: CameraHealth {
+                    connected: true,
+                    state: camera_state.clone(),
+                    fps: 5.0,
+                    frames: seq + 1,
+                    ..CameraHealth::default()
+                },
+                inference: InferenceHealth {
+                    accelerator: "cpu".into(),
+                    fps: 5.0,
+                    last_ms: inference_ms,
+                    mean_ms: inference_ms,
+                    frames: seq + 1,
+                    ..InferenceHealth::default()
+                },
+                recording: RecordingHealth {
+                    note: "recording is off in the fixture".into(),
+                    ..RecordingHealth::default()
+                },
+                mqtt: MqttHealth::off(),
+                outbox_len: store.outbox().len(),
+                ..HealthSnapshot::default()
+            });
         }
     });
 

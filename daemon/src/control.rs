@@ -14,12 +14,22 @@ use crate::report::{ModelUsed, Report};
 use crate::session::{Session, SessionHealth};
 use crate::store::{EndOfSession, Store, StoreError};
 
+mod deletion;
+mod review;
+
+pub use deletion::DeletionOutcome;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ControlError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("no session with id {0}")]
     NoSuchSession(Uuid),
+    #[error("no event with id {0}")]
+    NoSuchEvent(Uuid),
+    /// The request does not fit the session's state now (409).
+    #[error("{0}")]
+    Conflict(String),
     #[error("{0}")]
     Invalid(String),
 }
@@ -142,6 +152,11 @@ impl Control {
         *self.inner.clock.lock().unwrap_or_else(|p| p.into_inner()) = Some(now);
     }
 
+    /// Now, on the daemon's one clock (what audit entries and decisions are stamped with).
+    pub fn wall_now(&self) -> DateTime<Utc> {
+        self.now()
+    }
+
     fn now(&self) -> DateTime<Utc> {
         let clock = self
             .inner
@@ -256,7 +271,9 @@ impl Control {
             self.now(),
         )
         .with_detection_thresholds(&cfg.detection)
-        .with_evidence_chain(self.inner.store.chain_head(Some(session.id))?))
+        .with_evidence_chain(self.inner.store.chain_head(Some(session.id))?)
+        .with_review(&self.inner.store.reviews_for(session.id)?)
+        .with_access_log(self.inner.store.audit_for(session.id)?))
     }
 
     /// Stores an event (flushed and queued for MQTT before this returns) and shows it

@@ -6,6 +6,7 @@
 pub mod annotate;
 pub mod capture;
 pub mod cli;
+pub mod clips;
 pub mod clock;
 pub mod config;
 pub mod control;
@@ -13,6 +14,7 @@ pub mod detections;
 pub mod eval;
 pub mod event;
 pub mod frame;
+pub mod health_snapshot;
 pub mod inference;
 pub mod live;
 pub mod models;

@@ -7,9 +7,8 @@
 //! many viewers there are; frames nobody looks at are never encoded.
 //!
 //! # Health
-//! The pipeline decides what goes into the health object (`service::health` makes it).
-//! The status page's tiles read these keys when present and list every other top-level
-//! key as it is:
+//! The pipeline publishes a [`HealthSnapshot`] (`service::health` makes it). The status
+//! page's tiles read these keys and list every other top-level key as it is:
 //!
 //! | key          | read by the page                                                      |
 //! |--------------|-----------------------------------------------------------------------|
@@ -30,6 +29,7 @@ use tokio::sync::watch;
 use crate::annotate::annotated_jpeg;
 use crate::detections::Detections;
 use crate::frame::Frame;
+use crate::health_snapshot::HealthSnapshot;
 
 /// The live view's publishing slot; cheap to clone (all clones share it).
 #[derive(Clone)]
@@ -41,7 +41,7 @@ struct Inner {
     newest: Mutex<Option<Published>>,
     /// Counts published frames; viewers wait on it for the next one.
     generation_tx: watch::Sender<u64>,
-    health: Mutex<Option<serde_json::Value>>,
+    health: Mutex<Option<HealthSnapshot>>,
     /// The JPEG of one generation, made by whoever asked first.
     jpeg_cache: Mutex<Option<LiveJpeg>>,
     /// Held while encoding, so that concurrent viewers wait for one encoder instead of
@@ -122,8 +122,8 @@ impl LiveView {
         self.inner.generation_tx.send_replace(generation);
     }
 
-    /// Replaces the health object (see the module documentation for the keys shown).
-    pub fn publish_health(&self, health: serde_json::Value) {
+    /// Replaces the health snapshot (see the module documentation for the keys shown).
+    pub fn publish_health(&self, health: HealthSnapshot) {
         *lock(&self.inner.health) = Some(health);
     }
 
@@ -146,7 +146,7 @@ impl LiveView {
     }
 
     /// The health last published; `None` before the pipeline published any.
-    pub fn health(&self) -> Option<serde_json::Value> {
+    pub fn health(&self) -> Option<HealthSnapshot> {
         lock(&self.inner.health).clone()
     }
 

@@ -77,7 +77,8 @@ enum Command {
     Verify {
         #[arg(long, default_value = "/etc/proctord/proctord.toml")]
         config: PathBuf,
-        /// Only this session (its id).
+        /// Only this session (its id). For a session deleted on request it says who
+        /// deleted it, when and why (its records are gone by design).
         #[arg(long)]
         session: Option<uuid::Uuid>,
     },

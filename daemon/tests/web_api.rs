@@ -718,7 +718,15 @@ async fn health_shows_null_pipeline_until_it_publishes_then_what_it_published() 
 
     kiosk
         .live
-        .publish_health(json!({ "camera": { "connected": true, "fps": 29.9 }, "outbox_len": 3 }));
+        .publish_health(proctord::health_snapshot::HealthSnapshot {
+            camera: proctord::health_snapshot::CameraHealth {
+                connected: true,
+                fps: 29.9,
+                ..Default::default()
+            },
+            outbox_len: 3,
+            ..Default::default()
+        });
     kiosk
         .live
         .publish_frame(&grey_frame(7, 64, 48), &face_and_phone(7));

@@ -1,4 +1,5 @@
-//! The status page in a real browser (login, a session, logout, a reviewer's report): builds the web fixture (daemon/examples/web_fixture.rs)
+//! The status page in a real browser (login, a session, logout, a reviewer's clip,
+//! review decisions, report and recording): builds the web fixture (daemon/examples/web_fixture.rs)
 //! and runs the Playwright test `node --test tests/e2e/` against it with Debian's chromium.
 //!
 //! Skipped, saying so, only when /usr/bin/chromium is missing and CI is not set; in CI a
@@ -56,7 +57,8 @@ fn build_fixture() -> PathBuf {
 }
 
 #[test]
-fn in_a_real_browser_a_proctor_logs_in_runs_a_session_and_a_reviewer_downloads_its_report() {
+fn in_a_real_browser_a_proctor_runs_a_session_and_a_reviewer_plays_a_clip_reviews_events_and_downloads_the_report()
+ {
     if !Path::new(CHROMIUM).exists() {
         assert!(
             !in_ci(),
@@ -94,7 +96,11 @@ fn in_a_real_browser_a_proctor_logs_in_runs_a_session_and_a_reviewer_downloads_i
         passed > 0 && count(&report, "# skipped ") == 0,
         "the browser test did not run all its steps:\n{report}"
     );
-    for screenshot in ["target/e2e/login.png", "target/e2e/status.png"] {
+    for screenshot in [
+        "target/e2e/login.png",
+        "target/e2e/status.png",
+        "target/e2e/review.png",
+    ] {
         assert!(
             repo().join(screenshot).exists(),
             "no screenshot at {screenshot}"

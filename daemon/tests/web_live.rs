@@ -129,9 +129,16 @@ fn the_jpeg_is_encoded_once_per_frame_however_many_ask() {
 fn health_is_none_until_published_then_the_latest() {
     let live = LiveView::new();
     assert!(live.health().is_none());
-    live.publish_health(serde_json::json!({ "camera_fps": 10 }));
-    live.publish_health(serde_json::json!({ "camera_fps": 30 }));
-    assert_eq!(live.health().unwrap()["camera_fps"], 30);
+    let at_fps = |fps| proctord::health_snapshot::HealthSnapshot {
+        camera: proctord::health_snapshot::CameraHealth {
+            fps,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    live.publish_health(at_fps(10.0));
+    live.publish_health(at_fps(30.0));
+    assert_eq!(live.health().unwrap().camera.fps, 30.0);
 }
 
 #[tokio::test]

@@ -6,7 +6,8 @@
 // page shows real rule events (a phone, two faces) as well as events logged through the API.
 //
 // The page shows nothing but a login form until a proctor logs in; a proctor is not
-// offered reports, a reviewer is; a tab that logged out gets nothing more.
+// offered reports, a reviewer is, and reviews the ended session: plays an event's clip,
+// confirms one event and dismisses another; a tab that logged out gets nothing more.
 //
 // Run from the repository root: `node --test tests/e2e/` (after `make setup`).
 // PROCTORD_WEB_FIXTURE names a built fixture binary; without it `cargo run` builds one.
@@ -27,6 +28,7 @@ const TOKEN = "e2e-fixture-token";
 const PASSWORD = "e2e fixture passphrase";
 const SCREENSHOT = join(REPO, "target", "e2e", "status.png");
 const LOGIN_SCREENSHOT = join(REPO, "target", "e2e", "login.png");
+const REVIEW_SCREENSHOT = join(REPO, "target", "e2e", "review.png");
 // Markup in a name must show as text, never become markup.
 const CANDIDATE = `Zoë <b>O'Brien</b> & "Co"`;
 const STEP_MS = 15_000;
@@ -230,6 +232,59 @@ describe("the proctor's status page", { skip }, () => {
     const probe = spawnSync("ffprobe", ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", file], { encoding: "utf8" });
     assert.equal(probe.status, 0, probe.stderr);
     assert.ok(Number(probe.stdout) > 1, `ffprobe: ${probe.stdout} ${probe.stderr}`);
+  });
+
+  test("a reviewer plays an event's clip, cut from the recording", async () => {
+    const play = page.locator("#timeline .play-clip").first();
+    await play.waitFor();
+    await play.click();
+    await page.locator("#clip-box").waitFor({ state: "visible" });
+    // The browser's player read the MP4 the kiosk cut: it knows its length and can show frames.
+    await page.waitForFunction(() => {
+      const v = document.getElementById("clip-player");
+      if (v.error) throw new Error("the clip does not play: " + v.error.code + " " + v.error.message);
+      return v.readyState >= 2 && v.duration > 0.5;
+    });
+    const clip = await page.locator("#clip-player").evaluate((v) => ({ src: v.getAttribute("src"), duration: v.duration }));
+    assert.match(clip.src, /^\/api\/detections\/[0-9a-f-]{36}\/clip\?before_s=5&after_s=5$/);
+    assert.ok(clip.duration <= 16, `a ${clip.duration} s clip of a 5 s recording`);
+  });
+
+  test("a reviewer confirms one event and dismisses another, and the report shows both scores", async () => {
+    const items = page.locator("#timeline li", { has: page.locator(".confirm-event") });
+    assert.ok((await items.count()) >= 2, "fewer than two events to review");
+    await items.nth(0).locator(".confirm-event").click();
+    await page.locator("#timeline .decision", { hasText: "confirmed by reviewer" }).waitFor();
+    await items.nth(1).locator(".review-note").fill("a calculator, which is allowed");
+    await items.nth(1).locator(".dismiss-event").click();
+    await page.locator("#timeline .decision", { hasText: "dismissed by reviewer" }).waitFor();
+    await page.locator("#timeline .decision", { hasText: "a calculator, which is allowed" }).waitFor();
+    const review = await page.evaluate(async () => {
+      const id = (await (await fetch("/api/interviews")).json()).interviews[0].id;
+      const report = await (await fetch("/api/reports/" + id)).json();
+      const html = await (await fetch("/api/reports/" + id + "?format=html")).text();
+      return { review: report.review, score: report.score, log: report.access_log.map((a) => a.action), html };
+    });
+    assert.equal(review.review.confirmed, 1);
+    assert.equal(review.review.dismissed, 1);
+    assert.ok(review.review.decisions.every((d) => d.by === "reviewer"));
+    assert.ok(review.log.includes("downloaded_clip") && review.log.includes("reviewed_event"), review.log.join(", "));
+    assert.match(review.html, /reviewed score/);
+    await page.locator("#clip-box").scrollIntoViewIfNeeded();
+    await page.screenshot({ path: REVIEW_SCREENSHOT, fullPage: true });
+  });
+
+  test("a logged-out tab gets no report, recording, clip or audit log", async () => {
+    const urls = await page.evaluate(async () => {
+      const id = (await (await fetch("/api/interviews")).json()).interviews[0].id;
+      const recording = (await (await fetch("/api/interviews/" + id + "/recordings")).json()).recordings[0].url;
+      const event = (await (await fetch("/api/detections/" + id)).json()).events[0].id;
+      return ["/api/reports/" + id + "?format=pdf", recording, "/api/detections/" + event + "/clip", "/api/interviews/" + id + "/audit", "/api/audit", "/metrics"];
+    });
+    await page.click("#logout-button");
+    await page.locator("#login-view").waitFor({ state: "visible" });
+    assert.ok(await page.locator("#clip-box").isHidden(), "the clip player stays after logout");
+    for (const path of urls) assert.equal(await statusOf(path), 401, path);
   });
 
   test("reports no script errors or blocked resources", () => {

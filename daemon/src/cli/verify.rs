@@ -21,11 +21,23 @@ pub fn run(config: &Path, session: Option<Uuid>) -> anyhow::Result<ExitCode> {
     })?;
     let owners = match session {
         Some(id) => {
-            anyhow::ensure!(
-                store.session(id)?.is_some(),
-                "there is no session {id} in {}",
-                dir.display()
-            );
+            if store.session(id)?.is_none() {
+                // Deleted on request: its records are gone by design; the deletion
+                // record is verified with the kiosk's own chain.
+                if let Some(deleted) = store.deletion_of(id)? {
+                    println!(
+                        "DELETED   session {id}: deleted on request at {} by {} from {} ({}); its {} record(s) left with it, the chain ended at {}. The deletion record is part of the kiosk's chain: `proctord verify` checks it.",
+                        deleted.deleted_at,
+                        deleted.by,
+                        deleted.from,
+                        deleted.reason,
+                        deleted.chain.records,
+                        deleted.chain.sha256
+                    );
+                    return Ok(ExitCode::SUCCESS);
+                }
+                anyhow::bail!("there is no session {id} in {}", dir.display());
+            }
             vec![Some(id)]
         }
         None => store.chain_owners()?,

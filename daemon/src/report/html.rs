@@ -11,7 +11,9 @@ use super::format::{
     offset_text, points_text, threshold_rows, wall_time_text,
 };
 use super::model::Report;
+use super::review::decision_text;
 use super::timeline::Timeline;
+use crate::store::Decision;
 
 const STYLE: &str = "
 body { font-family: 'DejaVu Sans', Verdana, sans-serif; color: #222; margin: 2rem auto; max-width: 60rem; padding: 0 1rem; }
@@ -19,6 +21,9 @@ header { display: flex; justify-content: space-between; align-items: center; bor
 h1 { font-size: 1.6rem; margin: 0.5rem 0; }
 h2 { font-size: 1.15rem; margin-top: 2rem; border-bottom: 1px solid #ccc; }
 .score { text-align: right; }
+.scores { display: flex; gap: 2rem; }
+.dismissed td { color: #888; }
+.dismissed td:nth-child(2) { text-decoration: line-through; }
 .score b { font-size: 2.6rem; }
 .score small { display: block; color: #666; }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: 0.2rem 1.5rem; }
@@ -53,11 +58,23 @@ fn write_page(out: &mut String, r: &Report) -> std::fmt::Result {
         "<title>Integrity report – {}</title>\n<style>{STYLE}</style>\n</head>\n<body>",
         text(&r.candidate)
     )?;
-    writeln!(
-        out,
-        "<header><h1>Exam integrity report</h1><div class=\"score\"><b>{}</b> / 100<small>integrity score</small></div></header>",
-        points_text(r.score)
-    )?;
+    match &r.review {
+        None => writeln!(
+            out,
+            "<header><h1>Exam integrity report</h1><div class=\"score\"><b>{}</b> / 100<small>integrity score</small></div></header>",
+            points_text(r.score)
+        )?,
+        // The detector's score and the reviewed one side by side.
+        Some(review) => writeln!(
+            out,
+            "<header><h1>Exam integrity report</h1><div class=\"scores\"><div class=\"score\" id=\"detector-score\"><b>{}</b> / 100<small>detector's score</small></div><div class=\"score\" id=\"reviewed-score\"><b>{}</b> / 100<small>reviewed score ({} confirmed, {} dismissed, {} undecided)</small></div></div></header>",
+            points_text(r.score),
+            points_text(review.reviewed_score),
+            review.confirmed,
+            review.dismissed,
+            review.undecided
+        )?,
+    }
     write_summary(out, r)?;
     write_timeline(out, r)?;
     write_events(out, r)?;
@@ -66,6 +83,7 @@ fn write_page(out: &mut String, r: &Report) -> std::fmt::Result {
     write_models(out, r)?;
     write_evidence_chain(out, r)?;
     write_thresholds(out, r)?;
+    write_access_log(out, r)?;
     writeln!(out, "</body>\n</html>")
 }
 
@@ -179,7 +197,7 @@ fn write_events(out: &mut String, r: &Report) -> std::fmt::Result {
     }
     writeln!(
         out,
-        "<table><thead><tr><th>#</th><th>Kind</th><th>At</th><th>Clock time</th><th class=\"num\">Duration</th><th>Details</th></tr></thead><tbody>"
+        "<table><thead><tr><th>#</th><th>Kind</th><th>At</th><th>Clock time</th><th class=\"num\">Duration</th><th>Details (detector)</th><th>Review</th><th>Clip</th></tr></thead><tbody>"
     )?;
     for (i, e) in r.events.iter().enumerate() {
         let (red, green, blue) = kind_colour(e.kind);
@@ -191,15 +209,27 @@ fn write_events(out: &mut String, r: &Report) -> std::fmt::Result {
         } else {
             text(&duration_text(e.duration_s)).into_owned()
         };
+        let decision = r
+            .review
+            .as_ref()
+            .and_then(|review| review.decision_for(e.id));
+        let class = match decision.map(|d| d.decision) {
+            Some(Decision::Dismissed) => " class=\"dismissed\"",
+            Some(Decision::Confirmed) => " class=\"confirmed\"",
+            None => "",
+        };
         writeln!(
             out,
-            "<tr><td>{}</td><td><span class=\"swatch\" style=\"background: rgb({red},{green},{blue})\"></span>{} <code>{}</code></td><td>{}</td><td>{}</td><td class=\"num\">{duration}</td><td>{}</td></tr>",
+            "<tr{class} id=\"event-{}\"><td>{}</td><td><span class=\"swatch\" style=\"background: rgb({red},{green},{blue})\"></span>{} <code>{}</code></td><td>{}</td><td>{}</td><td class=\"num\">{duration}</td><td>{}</td><td>{}</td><td><a href=\"/api/detections/{}/clip\">clip</a></td></tr>",
+            e.id,
             i + 1,
             kind_title(e.kind),
             e.kind.as_str(),
             offset_text(e.offset_s),
             text(&wall_time_text(e.started_at)),
             text(&details_text(&e.details)),
+            text(&decision.map_or_else(|| "—".to_string(), decision_text)),
+            e.id,
         )?;
     }
     writeln!(out, "</tbody></table></section>")
@@ -310,6 +340,34 @@ fn write_thresholds(out: &mut String, r: &Report) -> std::fmt::Result {
             "<tr><td><code>{}</code></td><td>{}</td></tr>",
             text(&key),
             text(&value)
+        )?;
+    }
+    writeln!(out, "</tbody></table></section>")
+}
+
+fn write_access_log(out: &mut String, r: &Report) -> std::fmt::Result {
+    writeln!(out, "<section><h2>Access log</h2>")?;
+    if r.access_log.is_empty() {
+        return writeln!(
+            out,
+            "<p class=\"note\">Nobody had viewed or downloaded this session's report, recording or clips when this report was made.</p></section>"
+        );
+    }
+    writeln!(
+        out,
+        "<table id=\"access-log\"><thead><tr><th>When</th><th>Who</th><th>From</th><th>What</th><th>Which</th></tr></thead><tbody>"
+    )?;
+    for entry in &r.access_log {
+        writeln!(
+            out,
+            "<tr><td>{}</td><td>{} ({}, {})</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            text(&wall_time_text(entry.at)),
+            text(&entry.who),
+            text(&entry.role),
+            text(&entry.via),
+            text(&entry.from),
+            entry.action.as_str(),
+            text(&entry.subject),
         )?;
     }
     writeln!(out, "</tbody></table></section>")

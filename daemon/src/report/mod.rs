@@ -11,6 +11,7 @@ pub mod format;
 mod html;
 mod model;
 mod pdf;
+mod review;
 mod score;
 mod timeline;
 
@@ -21,6 +22,7 @@ pub use evidence::{Evidence, EvidenceGap, GAP_KINDS};
 pub use html::render_html;
 pub use model::{ModelUsed, Report, ThresholdsUsed};
 pub use pdf::{DEFAULT_FONT_DIR, ReportFonts, render_pdf, render_pdf_with_fonts};
+pub use review::{Review, decision_text};
 pub use score::{DeductionLine, FULL_SCORE, Score, focus_lost_count, score};
 
 #[derive(Debug, thiserror::Error)]

@@ -8,11 +8,12 @@ use uuid::Uuid;
 use super::ReportError;
 use super::events::{ReportEvent, pair_events};
 use super::evidence::Evidence;
+use super::review::Review;
 use super::score::{DeductionLine, focus_lost_count, score};
 use crate::config::{DetectionConfig, RulesConfig, ScoringConfig};
 use crate::event::ProctorEvent;
 use crate::session::{Session, SessionHealth};
-use crate::store::ChainHead;
+use crate::store::{AuditEntry, ChainHead, ReviewDecision};
 
 /// A model file the session's detections came from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -77,6 +78,13 @@ pub struct Report {
     /// later `proctord verify` must end on the same hash.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence_chain: Option<ChainHead>,
+    /// Reviewers' decisions and the reviewed score, once any event was decided on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<Review>,
+    /// Who viewed or downloaded the session's report, recording and clips, and who
+    /// reviewed it, when the report was made (the audit log's entries for the session).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub access_log: Vec<AuditEntry>,
 }
 
 impl Report {
@@ -132,12 +140,26 @@ impl Report {
             health: health.clone(),
             evidence,
             evidence_chain: None,
+            review: None,
+            access_log: Vec::new(),
         }
     }
 
     /// Adds the head of the session's evidence hash chain.
     pub fn with_evidence_chain(mut self, head: ChainHead) -> Report {
         self.evidence_chain = Some(head);
+        self
+    }
+
+    /// Adds the reviewers' decisions (every one made, oldest first) and the reviewed score.
+    pub fn with_review(mut self, history: &[ReviewDecision]) -> Report {
+        self.review = Review::of(&self.events, history, &self.scoring);
+        self
+    }
+
+    /// Adds the session's audit log entries.
+    pub fn with_access_log(mut self, entries: Vec<AuditEntry>) -> Report {
+        self.access_log = entries;
         self
     }
 

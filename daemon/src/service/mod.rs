@@ -32,6 +32,7 @@ use crate::clock::{ClockStep, Clocks, RealClocks, WallMap};
 use crate::config::Config;
 use crate::control::Control;
 use crate::event::{EventDetails, EventKind, Phase, ProctorEvent, RuleEvent};
+use crate::health_snapshot::MqttHealth;
 use crate::inference::Detector;
 use crate::live::LiveView;
 use crate::pipeline::Analysis;
@@ -450,6 +451,7 @@ async fn serve(
         tokio::spawn(follow_commands(shared.control.clone(), commands));
     }
     let mqtt_status = publisher.as_ref().map(|p| p.status());
+    tokio::spawn(count_events(shared.clone()));
 
     let (stop_tx, stop_rx) = watch::channel(false);
     if let Some(live) = live.clone() {
@@ -485,12 +487,18 @@ async fn serve(
                 if shared.is_shutting_down() { break; }
                 seconds += 1;
                 shared.health.sample_rates();
-                let mqtt = mqtt_status.as_ref().map_or(serde_json::json!({"enabled": false}), |s| serde_json::to_value(&*s.borrow()).unwrap_or_default());
-                let mut snapshot = shared.health.snapshot(shared.slot.depth(), store.outbox().len(), mqtt, shared.stream_now(), accelerator);
-                // Committed writes whose flush failed: live, but the disk needs a look.
-                snapshot["store_unflushed_commits"] = store.unflushed_commits().into();
-                if let Some(live) = &live { live.publish_health(snapshot.clone()); }
-                let _ = health_tx.send(snapshot);
+                let snapshot = shared.health.snapshot(health::Surroundings {
+                    queue_depth: shared.slot.depth(),
+                    outbox_len: store.outbox().len(),
+                    mqtt: mqtt_status.as_ref().map_or_else(MqttHealth::off, |s| MqttHealth::of(s.borrow().clone())),
+                    uptime: shared.stream_now(),
+                    accelerator: accelerator.to_owned(),
+                    store_unflushed_commits: store.unflushed_commits(),
+                    disk_free_mib: crate::record::free_space_mib(&cfg.kiosk.state_dir).ok(),
+                });
+                // MQTT sends the same snapshot, as JSON.
+                let _ = health_tx.send(serde_json::to_value(&snapshot).unwrap_or_default());
+                if let Some(live) = &live { live.publish_health(snapshot); }
                 if let Some(interval) = watchdog
                     && seconds.is_multiple_of((interval.as_secs() / 2).max(1))
                     && shared.making_progress(interval / 2)
@@ -587,6 +595,23 @@ async fn follow_commands(
     }
 }
 
+/// Counts every event by kind as it ends, whoever recorded it (the pipeline, the API).
+async fn count_events(shared: Arc<Shared>) {
+    let mut events = shared.control.subscribe_events();
+    loop {
+        match events.recv().await {
+            Ok(event) if event.phase == Phase::End => shared.health.count_event_end(event.kind),
+            Ok(_) => {}
+            Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
+                log::warn!(
+                    "The event counters missed {missed} event(s) (the kiosk was very busy)."
+                );
+            }
+            Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+        }
+    }
+}
+
 fn apply_retention(shared: &Shared) {
     let cfg = &shared.control.config().recording;
     let dir = recordings_dir(&shared.control.config().kiosk.state_dir);
@@ -614,6 +639,10 @@ fn apply_retention(shared: &Shared) {
             .and_then(|n| uuid::Uuid::parse_str(n).ok());
         if let Err(e) = shared.control.store().remove_segment(session, &path) {
             log::warn!("Cannot remove the record of {}: {e}", path.display());
+        }
+        // No clip outlives the recording it was cut from.
+        if let Some(session) = session {
+            crate::clips::forget_session(&shared.control.config().kiosk.state_dir, session);
         }
     }
 }

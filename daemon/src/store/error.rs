@@ -57,6 +57,9 @@ pub enum StoreError {
     #[error("there is no session {0}")]
     SessionNotFound(Uuid),
 
+    #[error("session {0} is still running: end it first, then delete it")]
+    SessionStillActive(Uuid),
+
     #[error("session {0} has already ended; its report is final and takes no more events")]
     SessionAlreadyEnded(Uuid),
 

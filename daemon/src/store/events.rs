@@ -52,6 +52,23 @@ impl Store {
         self.events_of(Some(session_id))
     }
 
+    /// The stored record of event `id` (its End when it has ended, else its Start),
+    /// wherever it is; a walk of every event (for a reviewer's request, not a hot path).
+    pub fn find_event(&self, id: Uuid) -> Result<Option<ProctorEvent>, StoreError> {
+        let mut found: Option<ProctorEvent> = None;
+        for bytes in self.events.iter().values() {
+            let event: ProctorEvent = self.decode("event", &bytes.map_err(|e| self.error(e))?)?;
+            if event.id == id
+                && found
+                    .as_ref()
+                    .is_none_or(|f| f.phase != crate::event::Phase::End)
+            {
+                found = Some(event);
+            }
+        }
+        Ok(found)
+    }
+
     /// Events outside any session (camera lost before a session started, and so on).
     pub fn kiosk_events(&self) -> Result<Vec<ProctorEvent>, StoreError> {
         self.events_of(None)

@@ -21,6 +21,9 @@
 //! | `session_health` | session id (16 bytes)                 | [`SessionHealth`] as JSON      |
 //! | `reports`        | session id (16 bytes)                 | the final report as JSON       |
 //! | `heartbeat`      | `"last"`                              | see [`heartbeat`]              |
+//! | `reviews`        | session ++ event id ++ seq (u64)      | [`ReviewDecision`] as JSON, see [`review`] |
+//! | `audit`          | owner (16 bytes) ++ seq (u64)         | [`AuditEntry`] as JSON, see [`audit`] |
+//! | `deletions`      | nil owner ++ session id               | [`DeletionRecord`] as JSON, chained into the kiosk's chain, see [`deletion`] |
 //!
 //! Sequences come from sled's `generate_id`: monotonic across restarts and crashes,
 //! with gaps. An event and its outbox item share one sequence (the event takes its own
@@ -58,10 +61,16 @@
 //!   `chain_retired`), after recording's retention has deleted the file (a record never points at a file that retention still keeps
 //!   unrecorded, and a crash between the two leaves a record for a missing file, which
 //!   retention removes on its next pass).
-//! - Sessions and events: never by proctord itself; they are the exam's evidence.
-//!   Wiping a kiosk means deleting the whole `state_dir` while proctord is stopped.
+//! - Sessions and events: never by proctord on its own; they are the exam's evidence.
+//!   Only a deletion on request ([`Store::delete_session`], a reviewer through the API)
+//!   removes an ended session with everything of it, leaving a [`DeletionRecord`] and
+//!   an audit entry. Wiping a kiosk means deleting the whole `state_dir` while
+//!   proctord is stopped.
+//! - Audit entries and review decisions: only with their session's deletion.
 
+pub mod audit;
 pub mod chain;
+pub mod deletion;
 mod error;
 mod events;
 mod health;
@@ -70,15 +79,19 @@ mod keys;
 pub mod outbox;
 mod recovery;
 pub mod report_parts;
+pub mod review;
 mod segments;
 mod sessions;
 pub mod verify;
 
+pub use audit::{Accessor, AuditAction, AuditEntry};
 pub use chain::ChainHead;
+pub use deletion::{DeletionRecord, DeletionRequest};
 pub use error::StoreError;
 pub use heartbeat::{Heartbeat, OpenEventEnd};
 pub use outbox::{DEFAULT_MAX_MESSAGE_BYTES, MAX_PAYLOAD_BYTES, Outbox, OutboxItem, OutboxTopic};
 pub use recovery::RecoveredStore;
+pub use review::{Decision, ReviewDecision};
 pub use segments::{SegmentRecord, SegmentState};
 pub use sessions::EndOfSession;
 
@@ -111,6 +124,9 @@ pub struct Store {
     chain_retired: sled::Tree,
     outbox_tree: sled::Tree,
     reports: sled::Tree,
+    reviews: sled::Tree,
+    audit: sled::Tree,
+    deletions: sled::Tree,
     outbox: Outbox,
     dir: Arc<PathBuf>,
     unflushed_commits: Arc<AtomicU64>,
@@ -141,6 +157,7 @@ impl Store {
             tree("reports")?,
         );
         let (chain_heads, chain_retired) = (tree("chain_heads")?, tree("chain_retired")?);
+        let (reviews, audit, deletions) = (tree("reviews")?, tree("audit")?, tree("deletions")?);
         let dir = Arc::new(dir);
         Ok(Store {
             outbox: Outbox::new(db.clone(), outbox_tree.clone(), dir.clone()),
@@ -152,6 +169,9 @@ impl Store {
             chain_retired,
             outbox_tree,
             reports,
+            reviews,
+            audit,
+            deletions,
             db,
             dir,
             unflushed_commits: Arc::new(AtomicU64::new(0)),

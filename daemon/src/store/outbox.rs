@@ -228,6 +228,37 @@ impl Outbox {
         Ok(removed.is_some())
     }
 
+    /// The sequences of the items that carry session `id`'s data (its events, its start
+    /// and end, its report or report parts), for a deletion on request. Command results
+    /// only name the id and stay.
+    pub(crate) fn items_naming(&self, id: uuid::Uuid) -> Result<Vec<u64>, StoreError> {
+        let id = id.to_string();
+        let mut seqs = Vec::new();
+        for entry in self.tree.iter() {
+            let (key, value) = entry.map_err(|e| self.error(e))?;
+            let item = self.decode(&key, &value)?;
+            if item.topic == OutboxTopic::CommandResults {
+                continue;
+            }
+            let Ok(payload) = serde_json::from_slice::<serde_json::Value>(&item.payload) else {
+                continue;
+            };
+            let names = |v: &serde_json::Value| v.as_str() == Some(id.as_str());
+            if names(&payload["session_id"])
+                || (item.topic == OutboxTopic::Sessions && names(&payload["id"]))
+                || names(&payload["report_part"]["session_id"])
+            {
+                seqs.push(item.seq);
+            }
+        }
+        Ok(seqs)
+    }
+
+    /// Counts items removed in a caller's committed transaction (a deletion).
+    pub(crate) fn forget(&self, removed: usize) {
+        self.shared.len.fetch_sub(removed as i64, Ordering::Relaxed);
+    }
+
     /// Items waiting for the broker; a counter, not a walk of the tree.
     pub fn len(&self) -> usize {
         self.shared.len.load(Ordering::Relaxed).max(0) as usize

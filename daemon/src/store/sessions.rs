@@ -14,7 +14,7 @@ use super::{Store, StoreError};
 use crate::event::ProctorEvent;
 use crate::session::Session;
 
-const ACTIVE_KEY: &[u8] = b"active";
+pub(super) const ACTIVE_KEY: &[u8] = b"active";
 
 /// What is stored with a session's end (see [`Store::end_session_with`]).
 #[derive(Clone, Debug, Default, PartialEq)]

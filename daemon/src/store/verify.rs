@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::chain::{self, ChainHead, GENESIS, Retired};
 use super::keys::owner_prefix;
-use super::{SegmentRecord, Store, StoreError};
+use super::{DeletionRecord, SegmentRecord, Store, StoreError};
 use crate::event::ProctorEvent;
 
 /// What verifying one owner's records found.
@@ -90,6 +90,15 @@ impl Store {
                     format!("segment record {}", segment.path.display())
                 }
                 Err(_) => "a segment record that no longer decodes".to_owned(),
+            };
+            add(&mut verdict, &stored, what);
+        }
+        // Deletion records are the kiosk's own (nil owner): see `deletion`.
+        for entry in self.deletions.scan_prefix(owner_prefix(owner)) {
+            let (_, stored) = entry.map_err(|e| self.error(e))?;
+            let what = match serde_json::from_slice::<DeletionRecord>(&stored) {
+                Ok(d) => format!("the deletion record of session {}", d.session_id),
+                Err(_) => "a deletion record that no longer decodes".to_owned(),
             };
             add(&mut verdict, &stored, what);
         }

@@ -71,7 +71,10 @@ impl IntoResponse for ApiError {
 impl From<ControlError> for ApiError {
     fn from(e: ControlError) -> ApiError {
         match e {
-            ControlError::NoSuchSession(_) => ApiError::not_found(e.to_string()),
+            ControlError::NoSuchSession(_) | ControlError::NoSuchEvent(_) => {
+                ApiError::not_found(e.to_string())
+            }
+            ControlError::Conflict(message) => ApiError::new(StatusCode::CONFLICT, message),
             ControlError::Invalid(message) => ApiError::unprocessable(message),
             ControlError::Store(e) => e.into(),
         }
@@ -82,9 +85,9 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
         let status = match &e {
             StoreError::SessionNotFound(_) => StatusCode::NOT_FOUND,
-            StoreError::SessionAlreadyActive { .. } | StoreError::SessionAlreadyEnded(_) => {
-                StatusCode::CONFLICT
-            }
+            StoreError::SessionAlreadyActive { .. }
+            | StoreError::SessionAlreadyEnded(_)
+            | StoreError::SessionStillActive(_) => StatusCode::CONFLICT,
             StoreError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             StoreError::DiskFull { .. } => StatusCode::INSUFFICIENT_STORAGE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,

@@ -4,24 +4,47 @@
 
 use axum::Json;
 use axum::extract::State;
-use chrono::Utc;
-use serde_json::{Value, json};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use uuid::Uuid;
 
 use super::AppState;
 use super::auth::Proctor;
+use crate::health_snapshot::HealthSnapshot;
+use crate::live::LiveFrameInfo;
 
-pub async fn health(_: Proctor, State(state): State<AppState>) -> Json<Value> {
+/// What `/api/health` and the event stream's `health` events carry.
+#[derive(Clone, Debug, Serialize)]
+pub struct ApiHealth {
+    pub server_time: DateTime<Utc>,
+    pub kiosk: KioskName,
+    pub active_session_id: Option<Uuid>,
+    /// `null` until the first frame.
+    pub live_frame: Option<LiveFrameInfo>,
+    /// `null` until the pipeline publishes.
+    pub pipeline: Option<HealthSnapshot>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct KioskName {
+    pub site: String,
+    pub kiosk_id: String,
+}
+
+pub async fn health(_: Proctor, State(state): State<AppState>) -> Json<ApiHealth> {
     Json(snapshot(&state))
 }
 
-/// `pipeline` is `null` until the pipeline publishes, `live_frame` until the first frame.
-pub fn snapshot(state: &AppState) -> Value {
+pub fn snapshot(state: &AppState) -> ApiHealth {
     let kiosk = &state.control().config().kiosk;
-    json!({
-        "server_time": Utc::now(),
-        "kiosk": { "site": kiosk.site, "kiosk_id": kiosk.kiosk_id },
-        "active_session_id": state.control().active().map(|s| s.id),
-        "live_frame": state.live().latest_frame_info(),
-        "pipeline": state.live().health(),
-    })
+    ApiHealth {
+        server_time: Utc::now(),
+        kiosk: KioskName {
+            site: kiosk.site.clone(),
+            kiosk_id: kiosk.kiosk_id.clone(),
+        },
+        active_session_id: state.control().active().map(|s| s.id),
+        live_frame: state.live().latest_frame_info(),
+        pipeline: state.live().health(),
+    }
 }

@@ -15,19 +15,30 @@
 //! | `GET /api/reports/{interviewId}`        | reviewer | report: JSON, `?format=html`, `=pdf`    |
 //! | `GET /api/interviews/{id}/recordings`   | reviewer | the session's segments (id, size, ...)  |
 //! | `GET /api/recordings/{segmentId}`       | reviewer | one segment's MP4, `Range` for seeking  |
+//! | `GET /api/detections/{eventId}/clip`    | reviewer | the event's MP4 (`before_s`, `after_s`) |
+//! | `POST /api/detections/{eventId}/review` | reviewer | confirm or dismiss an event, with a note|
+//! | `GET /api/interviews/{id}/audit`        | reviewer | who viewed, downloaded, reviewed what   |
+//! | `GET /api/audit`                        | reviewer | the whole audit log, deletions included |
+//! | `DELETE /api/interviews/{id}`           | reviewer | delete an ended session on request      |
 //! | `GET /api/health`                       | proctor  | pipeline health and the newest frame    |
+//! | `GET /metrics`                          | proctor  | the health in Prometheus text format    |
+//! | `GET /api/openapi.json`                 | proctor  | OpenAPI 3.1 document of every route     |
 //! | `GET /api/live/detections`              | proctor  | the newest frame's detections           |
 //! | `GET /api/events/stream`                | proctor  | Server-Sent Events (events, health)     |
 //! | `GET /live.mjpeg`, `GET /live.jpg`      | proctor  | the newest frame with boxes drawn       |
 //!
-//! A reviewer may do everything a proctor may (see `auth`). Errors are
+//! The routes are built from one table (`routes_table`), which also makes the OpenAPI
+//! document. A reviewer may do everything a proctor may (see `auth`). Errors are
 //! `{"error": "..."}` with a status that says what kind: 400 malformed request, 401 no
 //! or wrong credentials (or an ended login), 403 the wrong role, a cross-site request,
 //! or no account configured at all, 404 unknown session or recording, 409 conflicting
 //! session state, 413 body too large, 415 not JSON, 416 a range outside a recording,
 //! 422 well-formed but invalid, 429 too many failed logins, 5xx the kiosk's own trouble.
 
+mod audit;
 pub mod auth;
+mod clips;
+mod deletion;
 mod detections;
 mod error;
 mod events_stream;
@@ -37,11 +48,16 @@ mod interviews;
 mod json_body;
 pub mod limits;
 mod login;
+mod metrics;
 mod mjpeg;
+pub mod openapi;
 mod page;
 mod range;
 mod recordings;
 mod reports;
+mod review;
+pub mod routes;
+mod serve_file;
 pub mod tls;
 mod views;
 
@@ -56,7 +72,6 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, StatusCode, Uri};
-use axum::routing::{get, post};
 use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -66,6 +81,7 @@ use crate::config::WebConfig;
 use crate::control::Control;
 use crate::live::LiveView;
 use auth::Auth;
+pub use routes::{Access, RouteDoc, Routes, Verb};
 
 /// Request bodies are small JSON objects (names and notes of at most 500 characters).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -156,33 +172,166 @@ impl AppState {
 }
 
 pub fn app(state: AppState) -> Router {
-    Router::new()
-        .route("/", get(page::status_page))
-        .route("/healthz", get(healthz::healthz))
-        .route("/api/login", post(login::login))
-        .route("/api/logout", post(login::logout))
-        .route("/api/me", get(login::me))
-        .route("/api/interviews", get(interviews::list))
-        .route("/api/interviews/start", post(interviews::start))
-        .route("/api/interviews/{id}", get(interviews::get))
-        .route("/api/interviews/{id}/end", post(interviews::end))
-        .route("/api/detections/log", post(detections::log))
-        .route(
-            "/api/detections/{interview_id}",
-            get(detections::for_session),
-        )
-        .route("/api/reports/{interview_id}", get(reports::report))
-        .route("/api/interviews/{id}/recordings", get(recordings::list))
-        .route("/api/recordings/{segment_id}", get(recordings::download))
-        .route("/api/health", get(health::health))
-        .route("/api/live/detections", get(detections::live))
-        .route("/api/events/stream", get(events_stream::stream))
-        .route("/live.mjpeg", get(mjpeg::stream))
-        .route("/live.jpg", get(mjpeg::still))
+    let (router, _) = routes_table().into_parts();
+    router
         .fallback(no_such_route)
         .method_not_allowed_fallback(wrong_method)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
+}
+
+/// Every route the kiosk serves, with what the OpenAPI document says about it.
+pub fn routes_table() -> Routes {
+    use Access::{Open, Proctor, Reviewer};
+    use Verb::{Delete, Get, Post};
+    const REPORT_FORMAT: &[(&str, &str)] = &[("format", "json (default), html or pdf")];
+    const CLIP_WINDOW: &[(&str, &str)] = &[
+        (
+            "before_s",
+            "seconds of recording before the event (default 5, at most 60)",
+        ),
+        (
+            "after_s",
+            "seconds of recording after the event (default 5, at most 60)",
+        ),
+    ];
+    Routes::new()
+        .add(
+            RouteDoc::new(Get, "/", Open, "The proctor's status page (a login form until then)")
+                .produces("text/html"),
+            page::status_page,
+        )
+        .add(
+            RouteDoc::new(Get, "/healthz", Open, "Up and ready, for monitoring; names nobody"),
+            healthz::healthz,
+        )
+        .add(
+            RouteDoc::new(Post, "/api/login", Open, "Log in: sets the login cookie")
+                .body("name, password"),
+            login::login,
+        )
+        .add(
+            RouteDoc::new(Post, "/api/logout", Open, "End this login").ok(204),
+            login::logout,
+        )
+        .add(
+            RouteDoc::new(Get, "/api/me", Proctor, "Who is logged in, with which role"),
+            login::me,
+        )
+        .add(
+            RouteDoc::new(Get, "/api/interviews", Proctor, "Every session, newest first"),
+            interviews::list,
+        )
+        .add(
+            RouteDoc::new(Post, "/api/interviews/start", Proctor, "Start a session")
+                .ok(201)
+                .body("candidate, exam_id (optional), notes (optional)"),
+            interviews::start,
+        )
+        .add(
+            RouteDoc::new(Get, "/api/interviews/{id}", Proctor, "A session with its live or final score"),
+            interviews::get,
+        )
+        .add(
+            RouteDoc::new(
+                Delete,
+                "/api/interviews/{id}",
+                Reviewer,
+                "Delete an ended session on request: its events, report, reviews, recordings and clips; an audit entry of who deleted it and why stays",
+            )
+            .body("reason"),
+            deletion::delete,
+        )
+        .add(
+            RouteDoc::new(Post, "/api/interviews/{id}/end", Proctor, "End a session: its final score"),
+            interviews::end,
+        )
+        .add(
+            RouteDoc::new(Post, "/api/detections/log", Proctor, "Log (flag) an event")
+                .ok(201)
+                .body("label, note (optional), score 0..1 (optional), interview_id (optional)"),
+            detections::log,
+        )
+        .add(
+            RouteDoc::new(Get, "/api/detections/{id}", Proctor, "A session's events (id: the session)"),
+            detections::for_session,
+        )
+        .add(
+            RouteDoc::new(
+                Get,
+                "/api/detections/{id}/clip",
+                Reviewer,
+                "An MP4 of the event (id: the event) cut from the recording without re-encoding; Range for seeking",
+            )
+            .produces("video/mp4")
+            .query(CLIP_WINDOW),
+            clips::clip,
+        )
+        .add(
+            RouteDoc::new(
+                Post,
+                "/api/detections/{id}/review",
+                Reviewer,
+                "Confirm or dismiss an event of an ended session (id: the event)",
+            )
+            .body("decision (confirmed or dismissed), note (optional)"),
+            review::decide,
+        )
+        .add(
+            RouteDoc::new(Get, "/api/reports/{id}", Reviewer, "A session's report (detector and reviewed score, access log)")
+                .query(REPORT_FORMAT),
+            reports::report,
+        )
+        .add(
+            RouteDoc::new(Get, "/api/interviews/{id}/recordings", Reviewer, "A session's recording segments (ids, no paths)"),
+            recordings::list,
+        )
+        .add(
+            RouteDoc::new(Get, "/api/recordings/{id}", Reviewer, "One recording segment (id: its sha256); Range for seeking")
+                .produces("video/mp4"),
+            recordings::download,
+        )
+        .add(
+            RouteDoc::new(Get, "/api/interviews/{id}/audit", Reviewer, "Who viewed or downloaded what of a session, and who reviewed it"),
+            audit::for_session,
+        )
+        .add(
+            RouteDoc::new(Get, "/api/audit", Reviewer, "The whole audit log, newest first, deletions included")
+                .query(&[("limit", "at most this many entries (default 500)")]),
+            audit::all,
+        )
+        .add(
+            RouteDoc::new(Get, "/api/health", Proctor, "Pipeline health and the newest frame"),
+            health::health,
+        )
+        .add(
+            RouteDoc::new(Get, "/metrics", Proctor, "The health snapshot in Prometheus text format")
+                .produces("text/plain; version=0.0.4"),
+            metrics::metrics,
+        )
+        .add(
+            RouteDoc::new(Get, "/api/openapi.json", Proctor, "This document"),
+            openapi::openapi,
+        )
+        .add(
+            RouteDoc::new(Get, "/api/live/detections", Proctor, "The newest frame's detections"),
+            detections::live,
+        )
+        .add(
+            RouteDoc::new(Get, "/api/events/stream", Proctor, "Server-Sent Events: events, session changes, health")
+                .produces("text/event-stream"),
+            events_stream::stream,
+        )
+        .add(
+            RouteDoc::new(Get, "/live.mjpeg", Proctor, "The live camera with boxes, as MJPEG")
+                .produces("multipart/x-mixed-replace"),
+            mjpeg::stream,
+        )
+        .add(
+            RouteDoc::new(Get, "/live.jpg", Proctor, "The newest camera frame with boxes")
+                .produces("image/jpeg"),
+            mjpeg::still,
+        )
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -267,7 +416,19 @@ async fn blocking<T: Send + 'static>(
 }
 
 fn parse_id(text: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(text).map_err(|_| ApiError::bad_request(format!("{text:?} is not an interview id: ids are UUIDs such as 0190c5e2-7a4b-7c3d-9e8f-0123456789ab")))
+    parse_uuid(text, "an interview")
+}
+
+fn parse_event_id(text: &str) -> Result<Uuid, ApiError> {
+    parse_uuid(text, "an event")
+}
+
+fn parse_uuid(text: &str, what: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(text).map_err(|_| {
+        ApiError::bad_request(format!(
+            "{text:?} is not {what} id: ids are UUIDs such as 0190c5e2-7a4b-7c3d-9e8f-0123456789ab"
+        ))
+    })
 }
 
 async fn no_such_route(method: Method, uri: Uri) -> ApiError {

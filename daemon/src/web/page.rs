@@ -36,7 +36,7 @@ pub fn content_security_policy(page: &str) -> String {
     let script = hash_of_element(page, "script");
     let style = hash_of_element(page, "style");
     format!(
-        "default-src 'none'; script-src '{script}'; style-src '{style}'; img-src 'self' data:; connect-src 'self'; \
+        "default-src 'none'; script-src '{script}'; style-src '{style}'; img-src 'self' data:; media-src 'self'; connect-src 'self'; \
          base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
     )
 }

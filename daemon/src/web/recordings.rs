@@ -3,26 +3,23 @@
 //!
 //! A segment's id is the sha256 the kiosk recorded when the file was closed: a request
 //! names a recording only by that id, never by a path, and the file is the one the store
-//! points at. Every listing and download is logged with who asked, and from where.
-
-use std::io::SeekFrom;
+//! points at. Every listing and every viewing (a download without a range, or a
+//! player's first range from byte 0) is written to the audit log with who asked, and
+//! from where; a player's seeks within a viewing are not.
 
 use axum::Json;
-use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
-use tokio_util::io::ReaderStream;
 use uuid::Uuid;
 
 use super::auth::Reviewer;
 use super::error::ApiError;
-use super::range::{self, Wanted};
+use super::serve_file::{self, Mp4};
 use super::{AppState, blocking, parse_id};
-use crate::store::SegmentRecord;
+use crate::store::{AuditAction, AuditEntry, SegmentRecord};
 
 /// One segment as the API lists it: no path, only what a reviewer needs.
 #[derive(Debug, Serialize)]
@@ -62,12 +59,21 @@ pub async fn list(
     Path(id): Path<String>,
 ) -> Result<Json<RecordingList>, ApiError> {
     let id = parse_id(&id)?;
+    let by = who.accessor();
     let segments = blocking(move || {
         let store = state.control().store();
         store
             .session(id)?
             .ok_or_else(|| ApiError::not_found(format!("no session with id {id}")))?;
-        Ok(store.segments_for(id)?)
+        let segments = store.segments_for(id)?;
+        store.record_access(&AuditEntry::new(
+            &by,
+            AuditAction::ListedRecordings,
+            Some(id),
+            format!("{} segment(s)", segments.len()),
+            state.control().wall_now(),
+        ))?;
+        Ok(segments)
     })
     .await?;
     log::info!(
@@ -95,12 +101,25 @@ pub async fn download(
         )));
     }
     let wanted_id = segment_id.to_ascii_lowercase();
+    let viewing = serve_file::starts_viewing(&headers);
+    let by = who.accessor();
     let segment = blocking(move || {
-        let segments = state.control().store().all_segments()?;
-        segments
+        let store = state.control().store();
+        let segment = store
+            .all_segments()?
             .into_iter()
             .find(|s| s.sha256 == wanted_id)
-            .ok_or_else(|| ApiError::not_found(format!("no recording with id {wanted_id}")))
+            .ok_or_else(|| ApiError::not_found(format!("no recording with id {wanted_id}")))?;
+        if viewing {
+            store.record_access(&AuditEntry::new(
+                &by,
+                AuditAction::DownloadedRecording,
+                segment.session_id,
+                format!("recording {}", segment.sha256),
+                state.control().wall_now(),
+            ))?;
+        }
+        Ok(segment)
     })
     .await?;
     let gone = |e: std::io::Error| {
@@ -109,67 +128,24 @@ pub async fn download(
             segment.sha256
         ))
     };
-    let mut file = tokio::fs::File::open(&segment.path).await.map_err(gone)?;
-    let len = file.metadata().await.map_err(gone)?.len();
-    let range_header = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
-    let (status, start, count) = match range::wanted(range_header, len) {
-        Wanted::Whole => (StatusCode::OK, 0, len),
-        Wanted::Part { start, end } => (StatusCode::PARTIAL_CONTENT, start, end - start + 1),
-        Wanted::Unsatisfiable => {
-            let mut response = ApiError::new(
-                StatusCode::RANGE_NOT_SATISFIABLE,
-                format!("the range {range_header:?} is outside the recording's {len} bytes"),
-            )
-            .into_response();
-            insert(
-                &mut response,
-                header::CONTENT_RANGE,
-                format!("bytes */{len}"),
-            );
-            return Ok(response);
-        }
-    };
-    file.seek(SeekFrom::Start(start))
-        .await
-        .map_err(|e| ApiError::internal(format!("cannot read the recording: {e}")))?;
-    log::info!(
-        "{} downloaded recording {} of session {} (bytes {start}+{count} of {len}) from {}.",
-        who.name,
-        segment.sha256,
-        segment
-            .session_id
-            .map_or("(none)".to_string(), |id| id.to_string()),
-        who.client
-    );
-    let mut response = (
-        status,
-        Body::from_stream(ReaderStream::new(file.take(count))),
-    )
-        .into_response();
-    insert(&mut response, header::CONTENT_TYPE, "video/mp4".into());
-    insert(&mut response, header::ACCEPT_RANGES, "bytes".into());
-    insert(&mut response, header::CONTENT_LENGTH, count.to_string());
-    insert(&mut response, header::CACHE_CONTROL, "no-store".into());
-    insert(
-        &mut response,
-        header::CONTENT_DISPOSITION,
-        format!(
-            "inline; filename=\"proctord-recording-{}.mp4\"",
-            &segment.sha256[..12]
-        ),
-    );
-    if status == StatusCode::PARTIAL_CONTENT {
-        insert(
-            &mut response,
-            header::CONTENT_RANGE,
-            format!("bytes {start}-{}/{len}", start + count - 1),
+    if viewing {
+        log::info!(
+            "{} downloaded recording {} of session {} from {}.",
+            who.name,
+            segment.sha256,
+            segment
+                .session_id
+                .map_or("(none)".to_string(), |id| id.to_string()),
+            who.client
         );
     }
-    Ok(response)
-}
-
-fn insert(response: &mut Response, name: header::HeaderName, value: String) {
-    if let Ok(value) = HeaderValue::from_str(&value) {
-        response.headers_mut().insert(name, value);
-    }
+    serve_file::send(
+        Mp4 {
+            path: &segment.path,
+            filename: format!("proctord-recording-{}.mp4", &segment.sha256[..12]),
+            gone: &gone,
+        },
+        &headers,
+    )
+    .await
 }

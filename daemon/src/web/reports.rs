@@ -1,5 +1,6 @@
 //! `GET /api/reports/{interviewId}[?format=json|html|pdf]`: a session's report, ended
-//! or still running.
+//! or still running, with the reviewed score and the session's access log (which this
+//! request joins: every view or download is written to the audit log first).
 
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
@@ -12,6 +13,7 @@ use super::auth::Reviewer;
 use super::error::ApiError;
 use super::{AppState, blocking, parse_id};
 use crate::report::{render_html, render_pdf};
+use crate::store::{AuditAction, AuditEntry};
 
 #[derive(Debug, Deserialize)]
 pub struct ReportQuery {
@@ -26,7 +28,7 @@ enum Format {
 }
 
 pub async fn report(
-    _: Reviewer,
+    Reviewer(who): Reviewer,
     State(state): State<AppState>,
     Path(id): Path<String>,
     query: Result<Query<ReportQuery>, QueryRejection>,
@@ -50,10 +52,27 @@ pub async fn report(
         Format::Pdf => Some(state.gates().pdf_render()?),
         _ => None,
     };
+    let by = who.accessor();
     // PDF rendering takes a while (layout); keep it off the async workers too.
     blocking(move || {
         let _pdf_permit = pdf_permit;
-        let report = state.control().report(id)?;
+        let control = state.control();
+        let (action, subject) = match format {
+            Format::Json => (AuditAction::ViewedReport, "report (json)"),
+            Format::Html => (AuditAction::ViewedReport, "report (html)"),
+            Format::Pdf => (AuditAction::DownloadedReport, "report (pdf)"),
+        };
+        // On record before it is made, so the report itself lists this viewing too.
+        if control.store().session(id)?.is_some() {
+            control.store().record_access(&AuditEntry::new(
+                &by,
+                action,
+                Some(id),
+                subject,
+                control.wall_now(),
+            ))?;
+        }
+        let report = control.report(id)?;
         Ok(match format {
             Format::Json => Json(report).into_response(),
             Format::Html => Html(render_html(&report)).into_response(),

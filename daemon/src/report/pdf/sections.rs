@@ -8,6 +8,7 @@ use crate::report::format::{
     kind_title, offset_text, points_text, threshold_rows, wall_time_text,
 };
 use crate::report::model::Report;
+use crate::report::review::decision_text;
 
 const H1: TextStyle = TextStyle::bold(18.0);
 const H2: TextStyle = TextStyle::bold(12.0);
@@ -35,6 +36,46 @@ pub fn draw_report(canvas: &mut Canvas, r: &Report) {
     draw_models(canvas, r);
     heading(canvas, "Thresholds", 45.0);
     draw_thresholds(canvas, r);
+    heading(
+        canvas,
+        "Access log",
+        table_height(r.access_log.len().min(4)),
+    );
+    draw_access_log(canvas, r);
+}
+
+fn draw_access_log(canvas: &mut Canvas, r: &Report) {
+    if r.access_log.is_empty() {
+        canvas.text(
+            MARGIN_MM,
+            canvas.y + 4.0,
+            NOTE,
+            "Nobody had viewed or downloaded this session's data when this report was made.",
+        );
+        canvas.y += 8.0;
+        return;
+    }
+    let columns = [
+        Column::left("When (UTC)", 0.22),
+        Column::left("Who", 0.22),
+        Column::left("From", 0.16),
+        Column::left("What", 0.20),
+        Column::left("Which", 0.20),
+    ];
+    let rows: Vec<Row> = r
+        .access_log
+        .iter()
+        .map(|a| {
+            Row::new(vec![
+                Cell::from(wall_time_text(a.at)),
+                Cell::from(format!("{} ({})", a.who, a.role)),
+                Cell::from(a.from.clone()),
+                Cell::from(a.action.as_str().to_owned()),
+                Cell::from(a.subject.clone()),
+            ])
+        })
+        .collect();
+    draw_table(canvas, &columns, &rows);
 }
 
 /// Footer on every page, once the page count is known.
@@ -148,6 +189,21 @@ fn draw_summary(canvas: &mut Canvas, r: &Report) {
         ),
         ("Events", r.events.len().to_string()),
     ];
+    let mut rows = rows.to_vec();
+    if let Some(review) = &r.review {
+        // Beside the detector's score in the box: what the reviewers made of it.
+        rows.push((
+            "Reviewed score",
+            format!(
+                "{} / 100 ({} confirmed, {} dismissed, {} undecided; detector {} / 100)",
+                points_text(review.reviewed_score),
+                review.confirmed,
+                review.dismissed,
+                review.undecided,
+                points_text(r.score)
+            ),
+        ));
+    }
     let value_x = MARGIN_MM + 24.0;
     // Stay clear of the score box.
     let value_w = CONTENT_W_MM - 24.0 - 50.0;
@@ -197,7 +253,18 @@ fn draw_events(canvas: &mut Canvas, r: &Report) {
                 Cell::from(offset_text(e.offset_s)),
                 Cell::from(clock_text(e.started_at)),
                 Cell::from(duration),
-                Cell::from(details_text(&e.details)),
+                Cell::from(
+                    match r
+                        .review
+                        .as_ref()
+                        .and_then(|review| review.decision_for(e.id))
+                    {
+                        Some(d) => {
+                            format!("{} · {}", details_text(&e.details), decision_text(d))
+                        }
+                        None => details_text(&e.details),
+                    },
+                ),
             ])
         })
         .collect();

@@ -2,7 +2,8 @@
 //! cookie) or a bearer token (machine clients), each with a role.
 //!
 //! - `proctor`: the live view, the event stream, sessions, events, flagging an event.
-//! - `reviewer`: all that, and reports (later also recordings, clips, review, audit).
+//! - `reviewer`: all that, and reports, recordings, clips, review decisions, the audit
+//!   log and deleting a session on request.
 //!
 //! Without any account or token configured the kiosk serves no candidate data at all
 //! (403 saying how to create the first account): it must never be open by accident.
@@ -76,6 +77,20 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// Who this is, as the audit log names them.
+    pub fn accessor(&self) -> crate::store::Accessor {
+        crate::store::Accessor {
+            who: self.name.clone(),
+            role: self.role.as_str().to_owned(),
+            via: match self.via {
+                Via::Login => "login",
+                Via::Token => "token",
+            }
+            .to_owned(),
+            from: self.client.to_string(),
+        }
+    }
+
     /// Completes when this login ends (logout or idle timeout); never for a token.
     pub async fn logged_out(&self) {
         match self.ended.clone() {

@@ -1,0 +1,43 @@
+//! `DELETE /api/interviews/{id}` with `{"reason": "..."}`: deletes an ended session on
+//! request (see `store::deletion` for what goes and what stays).
+
+use axum::Json;
+use axum::extract::{Path, State};
+use serde::{Deserialize, Serialize};
+
+use super::auth::Reviewer;
+use super::error::ApiError;
+use super::json_body::JsonBody;
+use super::{AppState, blocking, parse_id};
+use crate::store::DeletionRecord;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteRequest {
+    /// Why: the request's reference, the policy.
+    pub reason: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Deleted {
+    pub deleted: DeletionRecord,
+    /// Files that could not be removed (the kiosk's log names them): delete them by hand.
+    pub files_left: usize,
+}
+
+/// → 200 with what stays; 404 unknown session, 409 still running, 422 no reason.
+pub async fn delete(
+    Reviewer(who): Reviewer,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    JsonBody(req): JsonBody<DeleteRequest>,
+) -> Result<Json<Deleted>, ApiError> {
+    let id = parse_id(&id)?;
+    let by = who.accessor();
+    let outcome =
+        blocking(move || Ok(state.control().delete_session(id, &req.reason, &by)?)).await?;
+    Ok(Json(Deleted {
+        deleted: outcome.record,
+        files_left: outcome.files_left,
+    }))
+}
