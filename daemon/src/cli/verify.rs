@@ -31,8 +31,8 @@ pub fn run(config: &Path, session: Option<Uuid>) -> anyhow::Result<ExitCode> {
                         deleted.by,
                         deleted.from,
                         deleted.reason,
-                        deleted.chain.records,
-                        deleted.chain.sha256
+                        deleted.session_chain.records,
+                        deleted.session_chain.sha256
                     );
                     return Ok(ExitCode::SUCCESS);
                 }

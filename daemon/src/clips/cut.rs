@@ -259,7 +259,16 @@ impl Writer {
         pipeline
             .add_many([appsrc.upcast_ref(), &mux, &sink])
             .map_err(gst_error)?;
-        gst::Element::link_many([appsrc.upcast_ref(), &mux, &sink]).map_err(gst_error)?;
+        // Asked for by name: left to `link`, mp4mux hands out an audio pad first.
+        let video = mux
+            .request_pad_simple("video_%u")
+            .ok_or_else(|| gst_error("mp4mux has no video pad"))?;
+        appsrc
+            .static_pad("src")
+            .ok_or_else(|| gst_error("appsrc has no src pad"))?
+            .link(&video)
+            .map_err(gst_error)?;
+        mux.link(&sink).map_err(gst_error)?;
         let running = Running::start(&pipeline)?;
         Ok(Writer {
             pipeline,

@@ -51,8 +51,9 @@ pub struct DeletionRecord {
     pub by: String,
     pub from: String,
     pub reason: String,
-    /// The session's chain head when it was deleted.
-    pub chain: ChainHead,
+    /// The session's chain head when it was deleted (not `chain`: that name is the link
+    /// every chained record carries).
+    pub session_chain: ChainHead,
     pub removed: Removed,
 }
 
@@ -116,7 +117,7 @@ impl Store {
                 by: request.by.clone(),
                 from: request.from.clone(),
                 reason: request.reason.clone(),
-                chain: self.chain_head(Some(id))?,
+                session_chain: self.chain_head(Some(id))?,
                 removed: Removed {
                     events: events.len(),
                     segments: segment_keys.len(),
