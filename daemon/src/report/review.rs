@@ -133,7 +133,7 @@ mod tests {
             review.decision_for(phone.id).unwrap().decision,
             Decision::Dismissed
         );
-        let without_phone = score(&[faces.clone()], &scoring);
+        let without_phone = score(std::slice::from_ref(&faces), &scoring);
         assert_eq!(review.reviewed_score, without_phone.score);
         assert!(review.reviewed_score > detector.score, "{review:?}");
     }

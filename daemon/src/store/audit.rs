@@ -138,7 +138,7 @@ impl Store {
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
         // Keys sort by owner first; sequences give the order entries were written in.
-        entries.sort_by(|a, b| b.0.cmp(&a.0));
+        entries.sort_by_key(|e| std::cmp::Reverse(e.0));
         Ok(entries.into_iter().take(limit).map(|(_, e)| e).collect())
     }
 }
