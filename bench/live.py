@@ -145,7 +145,7 @@ def one_run(args, repo, extra_config):
         while time.monotonic() < end:
             time.sleep(0.05)
         cpu1, busy1, w1 = proc_cpu_s(p.pid), machine_busy_s(), time.monotonic()
-        health = api(port, "GET", "/api/health")
+        health = (api(port, "GET", "/api/health") or {}).get("pipeline") or {}
         try:
             api(port, "POST", f"/api/interviews/{session_id}/end")
         except OSError:
