@@ -39,7 +39,7 @@ pub enum ObjectsMode {
 
 enum Objects {
     Off,
-    Inline(ObjectPasses),
+    Inline(Box<ObjectPasses>),
     Threaded {
         stage: ObjectStage,
         lockstep: bool,
@@ -121,7 +121,7 @@ impl Detector {
             .map_or_else(Vec::new, |p| p.labels().classes());
         Ok(Detector {
             face,
-            objects: passes.map_or(Objects::Off, Objects::Inline),
+            objects: passes.map_or(Objects::Off, |p| Objects::Inline(Box::new(p))),
             object_classes,
             objects_every_n_frames: cfg.detection.objects_every_n_frames.max(1) as u64,
             analysed: 0,
@@ -154,7 +154,7 @@ impl Detector {
         self.objects = match mode {
             ObjectsMode::Inline => Objects::Inline(passes),
             ObjectsMode::Lockstep | ObjectsMode::Free => Objects::Threaded {
-                stage: ObjectStage::spawn(passes)?,
+                stage: ObjectStage::spawn(*passes)?,
                 lockstep: mode == ObjectsMode::Lockstep,
                 pending: false,
             },
