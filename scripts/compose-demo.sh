@@ -39,7 +39,8 @@
 # condition; the page shows each once it has lasted its threshold (looking away 5 s, no
 # face 10 s, a phone 3 of 5 object frames, two faces 1 s).
 #
-# Usage: scripts/compose-demo.sh [OUT.mp4]       (default var/media/demo-timeline.mp4)
+# Usage: scripts/compose-demo.sh [OUT.mp4]       (default var/media/demo-timeline.mp4; paths
+#                                                 relative to the repository root)
 #        scripts/compose-demo.sh --timeline      prints what happens when, for `make demo`
 # MEDIA_DIR (default ../shared/media) names the media folder. The output is rebuilt when
 # this script changes (OUT.mp4.sha256 holds the script's hash it was made from).
