@@ -7,7 +7,7 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
-use proctord::config::{Config, WebConfig, WebRole, WebUser};
+use proctord::config::{Config, WebConfig, WebLimits, WebRole, WebUser};
 use proctord::control::Control;
 use proctord::live::LiveView;
 use proctord::store::Store;
@@ -109,6 +109,10 @@ struct Server {
 }
 
 async fn start(tls: bool) -> Server {
+    start_with_limits(tls, WebLimits::default()).await
+}
+
+async fn start_with_limits(tls: bool, limits: WebLimits) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let (ca, cert, key) = certificates(dir.path());
     let store = Store::open(dir.path().join("state")).unwrap();
@@ -119,6 +123,7 @@ async fn start(tls: bool) -> Server {
             role: WebRole::Proctor,
             password_hash: proctord::password::hash(PASSWORD).unwrap(),
         }],
+        limits,
         ..WebConfig::default()
     };
     if tls {
@@ -154,6 +159,13 @@ impl Server {
             .with_root_certificates(roots)
             .with_no_client_auth();
         TlsConnector::from(Arc::new(config))
+    }
+
+    /// A TLS connection whose handshake has finished.
+    async fn tls_connection(&self) -> tokio_rustls::client::TlsStream<TcpStream> {
+        let tcp = TcpStream::connect(("127.0.0.1", self.port)).await.unwrap();
+        let name = ServerName::try_from("127.0.0.1").unwrap();
+        self.connector().connect(name, tcp).await.unwrap()
     }
 
     /// One HTTP/1.1 request over TLS; the whole answer as text.
@@ -228,6 +240,38 @@ async fn plain_http_to_the_tls_port_gets_no_answer_and_does_not_stop_the_server(
         .https("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
         .await;
     assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+    server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn over_tls_the_web_limits_hold_an_idle_client_is_closed_and_one_over_the_cap_gets_503() {
+    let server = start_with_limits(
+        true,
+        WebLimits {
+            header_timeout_s: 1,
+            max_connections: 2,
+            ..WebLimits::default()
+        },
+    )
+    .await;
+    // A client that finishes its handshake and then says nothing holds no connection
+    // past the header timeout.
+    let mut idle = server.tls_connection().await;
+    let mut ignored = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(8), idle.read_to_end(&mut ignored)).await;
+    assert!(
+        closed.is_ok(),
+        "an idle TLS client was still connected after 8 s"
+    );
+
+    // Two idle clients fill the cap; the third is told so at once.
+    let _first = server.tls_connection().await;
+    let _second = server.tls_connection().await;
+    let third = server
+        .https("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .await;
+    assert!(third.starts_with("HTTP/1.1 503"), "{third}");
+    assert!(third.contains("web connections open"), "{third}");
     server.stop().await.unwrap();
 }
 

@@ -15,11 +15,11 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::http::StatusCode;
+use axum::serve::Listener;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
-use tokio::io::AsyncWriteExt;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 
 use super::ApiError;
@@ -30,10 +30,6 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// How long a refused connection may take to receive its 503.
 const REFUSAL_WRITE_TIMEOUT: Duration = Duration::from_secs(2);
-
-/// After `accept` fails (out of file descriptors), wait before the next one instead of
-/// spinning on the error.
-const ACCEPT_ERROR_PAUSE: Duration = Duration::from_millis(100);
 
 /// The caps handlers take a permit from; cheap to clone.
 #[derive(Clone, Debug)]
@@ -71,14 +67,20 @@ impl Gates {
     }
 }
 
-/// Serves `app` on `listener` under `limits` until `shutdown` completes, then lets
-/// requests in progress finish (for at most a few seconds).
-pub async fn serve_limited(
-    listener: TcpListener,
+/// Serves `app` on `listener` (plain TCP, or TLS connections whose handshake finished)
+/// under `limits` until `shutdown` completes, then lets requests in progress finish (for
+/// at most a few seconds). Accept errors (out of file descriptors) are waited out by the
+/// listener itself, as axum's listeners do.
+pub async fn serve_limited<L>(
+    mut listener: L,
     app: Router,
     limits: &WebLimits,
     shutdown: impl Future<Output = ()>,
-) -> std::io::Result<()> {
+) -> std::io::Result<()>
+where
+    L: Listener<Addr = std::net::SocketAddr>,
+    L::Io: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let connections = Arc::new(Semaphore::new(limits.max_connections));
     let header_timeout = Duration::from_secs(limits.header_timeout_s);
     let (closing_tx, closing) = watch::channel(false);
@@ -86,14 +88,7 @@ pub async fn serve_limited(
     loop {
         let (stream, peer) = tokio::select! {
             () = &mut shutdown => break,
-            accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                Err(e) => {
-                    log::warn!("The web server could not accept a connection ({e}); retrying.");
-                    tokio::time::sleep(ACCEPT_ERROR_PAUSE).await;
-                    continue;
-                }
-            },
+            accepted = listener.accept() => accepted,
         };
         match connections.clone().try_acquire_owned() {
             Ok(permit) => {
@@ -124,7 +119,7 @@ pub async fn serve_limited(
 }
 
 async fn serve_connection(
-    stream: TcpStream,
+    stream: impl AsyncRead + AsyncWrite + Unpin + Send + 'static,
     app: Router,
     header_timeout: Duration,
     _permit: OwnedSemaphorePermit,
@@ -155,7 +150,7 @@ fn log_connection_end(result: Result<(), hyper::Error>) {
 }
 
 /// Answers a connection over the cap without reading its request.
-async fn refuse(mut stream: TcpStream, max_connections: usize) {
+async fn refuse(mut stream: impl AsyncWrite + Unpin, max_connections: usize) {
     let body = format!(
         "{{\"error\":\"the kiosk already has {max_connections} web connections open: close some (or wait for idle ones to time out) and retry\"}}"
     );

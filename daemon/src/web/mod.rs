@@ -57,7 +57,6 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, StatusCode, Uri};
 use axum::routing::{get, post};
-use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use uuid::Uuid;
@@ -235,22 +234,15 @@ pub async fn serve_on(
         shutdown.await;
         streams.close_streams();
     };
+    let limits = state.config().limits.clone();
     if tls {
-        // The client's address is what failed logins are counted by.
         let config = state.config();
         let acceptor = tls::acceptor(&config.tls_cert_file, &config.tls_key_file)?;
-        let listener = tls::TlsListener::new(listener, acceptor)
-            .map_err(WebError::Serve)?
-            .tap_io(|_| {});
-        axum::serve(
-            listener,
-            app(state).into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(WebError::Serve)
+        let listener = tls::TlsListener::new(listener, acceptor).map_err(WebError::Serve)?;
+        limits::serve_limited(listener, app(state), &limits, shutdown)
+            .await
+            .map_err(WebError::Serve)
     } else {
-        let limits = state.config().limits.clone();
         limits::serve_limited(listener, app(state), &limits, shutdown)
             .await
             .map_err(WebError::Serve)
