@@ -1,7 +1,7 @@
 # proctord — the two commands that matter:
-#   make demo   run the daemon on the demo clip (status page on http://127.0.0.1:8080)
+#   make demo   run the daemon on the demo timeline (status page on http://127.0.0.1:8080)
 #   make test   install what is missing, build, and run every test
-.PHONY: demo test setup runtime models build check bench accuracy clean-state
+.PHONY: demo docs-images test setup runtime models build check bench accuracy clean-state
 
 CARGO ?= cargo
 
@@ -16,6 +16,10 @@ build: setup
 
 demo: setup
 	scripts/demo.sh
+
+# The README's pictures (docs/status-page.png, docs/report-page1.png), from the running demo
+docs-images: setup
+	scripts/docs-images.sh
 
 test: setup
 	$(CARGO) build --workspace --all-targets
