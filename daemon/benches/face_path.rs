@@ -71,6 +71,7 @@ fn face_path(c: &mut Criterion) {
         &models.join("canonical_face_model.obj"),
         FacePathOptions {
             min_presence: d.face_presence,
+            unconfirmed_min_score: d.face_unconfirmed_score,
             redetect_every: u32::MAX,
             horizontal_fov_deg: cfg.capture.horizontal_fov_deg,
         },

@@ -89,6 +89,12 @@ pub struct Face {
     /// `rules::face_looks_away`); filled in by the analysis stage.
     #[serde(default)]
     pub looking_away: bool,
+    /// A detection so confident (`[detection] face_unconfirmed_score`) that it counts as
+    /// a face although the landmark model could not confirm it (a head in profile, a hand
+    /// or a camera over the face): there are no landmarks, so no head pose or gaze, and
+    /// the rules judge it as they judge a person without a detectable face: looking away.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pose_unknown: bool,
 }
 
 /// Eye direction from the iris centres against the eye corners and lids, averaged over

@@ -143,6 +143,11 @@ pub struct DetectionConfig {
     /// Minimum face-presence score of the landmark model (0..1): a detection it scores
     /// lower is not a face, a tracked face that drops lower is lost.
     pub face_presence: f32,
+    /// A detection the landmark model cannot confirm still counts as a face, without head
+    /// pose and judged looking away, when the detector's score is at least this (0..1;
+    /// 1 = never): a head in profile or behind a hand scores low on presence, while the
+    /// hands, coats and clutter the detector mistakes for faces score far below this.
+    pub face_unconfirmed_score: f32,
     /// While faces are tracked from frame to frame, run the face detector anyway every
     /// this many analysed frames to find faces that just came into view (1 = every frame).
     pub face_detect_every_n_frames: u32,
@@ -171,6 +176,7 @@ impl Default for DetectionConfig {
             face_score: 0.5,
             face_nms_iou: 0.3,
             face_presence: 0.5,
+            face_unconfirmed_score: 0.8,
             face_detect_every_n_frames: 5,
             phone_score: 0.4,
             notes_score: 0.4,
@@ -191,6 +197,7 @@ impl Validate for DetectionConfig {
             ("face_score", self.face_score),
             ("face_nms_iou", self.face_nms_iou),
             ("face_presence", self.face_presence),
+            ("face_unconfirmed_score", self.face_unconfirmed_score),
             ("phone_score", self.phone_score),
             ("notes_score", self.notes_score),
             ("device_score", self.device_score),

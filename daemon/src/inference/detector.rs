@@ -69,6 +69,7 @@ impl Detector {
             &geometry.path,
             FacePathOptions {
                 min_presence: cfg.detection.face_presence,
+                unconfirmed_min_score: cfg.detection.face_unconfirmed_score,
                 redetect_every: cfg.detection.face_detect_every_n_frames,
                 horizontal_fov_deg: cfg.capture.horizontal_fov_deg,
             },

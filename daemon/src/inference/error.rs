@@ -90,3 +90,15 @@ pub enum InferenceError {
     #[error("cannot decode image {path}: {reason}")]
     Image { path: PathBuf, reason: String },
 }
+
+impl InferenceError {
+    /// The error for a model at `path` whose tensors are not what its role needs.
+    pub fn unexpected_model(
+        path: &std::path::Path,
+    ) -> impl Fn(String) -> InferenceError + Copy + '_ {
+        move |reason| InferenceError::UnexpectedModel {
+            path: path.to_owned(),
+            reason,
+        }
+    }
+}

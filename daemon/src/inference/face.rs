@@ -64,14 +64,8 @@ impl FaceDetector {
         nms_iou: f32,
     ) -> Result<Self, InferenceError> {
         let model = CompiledModel::load(runtime, path, opts)?;
-        let unexpected = |reason: String| InferenceError::UnexpectedModel {
-            path: path.to_owned(),
-            reason,
-        };
-        let input = model
-            .inputs()
-            .first()
-            .ok_or_else(|| unexpected("no input".into()))?;
+        let unexpected = InferenceError::unexpected_model(path);
+        let input = model.image_input().map_err(unexpected)?;
         let pre = Preprocessor::new(input, FitMode::Letterbox).map_err(unexpected)?;
         let (size, _) = pre.input_size();
         let anchors = anchors::for_input(size).ok_or_else(|| {

@@ -47,14 +47,8 @@ impl FaceMesh {
         opts: CompileOptions,
     ) -> Result<FaceMesh, InferenceError> {
         let model = CompiledModel::load(runtime, path, opts)?;
-        let unexpected = |reason: String| InferenceError::UnexpectedModel {
-            path: path.to_owned(),
-            reason,
-        };
-        let input = model
-            .inputs()
-            .first()
-            .ok_or_else(|| unexpected("no input".into()))?;
+        let unexpected = InferenceError::unexpected_model(path);
+        let input = model.image_input().map_err(unexpected)?;
         let input_size = match input.dims.as_slice() {
             [1, h, w, 3] if h == w && input.element_type == ElementType::Float32 => *h as usize,
             d => {

@@ -7,6 +7,11 @@
 //! every `redetect_every` frames (to find a second person who just walked in). A track
 //! whose presence score drops below the threshold is lost; stills (`eval`, `detect`)
 //! forget tracks between images so each is judged on its own.
+//!
+//! A detection the mesh cannot confirm is dropped unless the detector is very sure of it
+//! (`unconfirmed_min_score`): then it is a face without landmarks (`Face::pose_unknown`,
+//! a head in profile or behind a hand), held until the next detector run because there
+//! are no landmarks to track it by.
 
 use std::path::Path;
 
@@ -41,11 +46,16 @@ struct Track {
     detector_score: f32,
     /// The region comes from the previous frame's landmarks, not from a detection.
     tracked: bool,
+    /// The detection this region came from (index into `FacePath::merged`), while it is
+    /// fresh from this frame's detector run.
+    detection: Option<usize>,
 }
 
 pub struct FacePathOptions {
     /// Minimum face-presence score of the landmark model (0..1).
     pub min_presence: f32,
+    /// A detection the mesh does not confirm still counts, without pose, from this score.
+    pub unconfirmed_min_score: f32,
     /// Run the detector at least every this many frames while tracking (1 = always).
     pub redetect_every: u32,
     /// The camera's horizontal field of view, for the PnP camera model.
@@ -64,6 +74,8 @@ pub struct FacePath {
     detected: Vec<Face>,
     merged: Vec<Face>,
     candidates: Vec<Track>,
+    /// Faces without landmarks from the last detector run, repeated until the next one.
+    held: Vec<Face>,
 }
 
 /// What the face path did on one frame.
@@ -95,6 +107,7 @@ impl FacePath {
             detected: Vec::new(),
             merged: Vec::new(),
             candidates: Vec::new(),
+            held: Vec::new(),
         })
     }
 
@@ -108,6 +121,7 @@ impl FacePath {
 
     pub fn forget_tracks(&mut self) {
         self.tracks.clear();
+        self.held.clear();
     }
 
     /// Faces in a packed RGB frame, boxes normalised to the frame.
@@ -161,7 +175,8 @@ impl FacePath {
                     }
                 }
             }
-            for f in &self.merged {
+            self.held.clear();
+            for (i, f) in self.merged.iter().enumerate() {
                 let px = |p: [f32; 2]| [p[0] * fw, p[1] * fh];
                 let (Some(&re), Some(&le)) = (f.keypoints.first(), f.keypoints.get(1)) else {
                     continue;
@@ -176,6 +191,7 @@ impl FacePath {
                     roi: FaceRoi::from_detection(b, px(re), px(le)),
                     detector_score: f.score,
                     tracked: false,
+                    detection: Some(i),
                 });
             }
             // A tracked face the detector missed this time (a turned head) stays tracked
@@ -203,6 +219,15 @@ impl FacePath {
             let lm = self.mesh.run(rgb, w, h, &c.roi)?;
             if lm.presence < self.opts.min_presence {
                 lost |= c.tracked;
+                if let Some(i) = c.detection
+                    && c.detector_score >= self.opts.unconfirmed_min_score
+                {
+                    self.held.push(Face {
+                        mesh_score: Some(lm.presence),
+                        pose_unknown: true,
+                        ..self.merged[i].clone()
+                    });
+                }
                 continue;
             }
             let face = self.measure(&lm, c.detector_score, &camera, w, h);
@@ -217,8 +242,19 @@ impl FacePath {
                 ),
                 detector_score: c.detector_score,
                 tracked: true,
+                detection: None,
             });
             out.push(face);
+        }
+        for held in &self.held {
+            // A tracked face that has moved into the held detection's place is the same
+            // face, now with landmarks.
+            if !out
+                .iter()
+                .any(|f| f.bbox.iou(&held.bbox) > SAME_FACE_IOU / 2.0)
+            {
+                out.push(held.clone());
+            }
         }
         Ok(lost)
     }
@@ -260,6 +296,7 @@ impl FacePath {
             mesh_score: Some(lm.presence),
             gaze: gaze::estimate(&lm.upright_px),
             looking_away: false,
+            pose_unknown: false,
         }
     }
 }

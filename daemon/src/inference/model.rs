@@ -574,6 +574,12 @@ impl CompiledModel {
     pub fn inputs(&self) -> &[TensorInfo] {
         &self.input_info
     }
+    /// The image input every model here takes first; the reason when there is none.
+    pub fn image_input(&self) -> Result<&TensorInfo, String> {
+        self.input_info
+            .first()
+            .ok_or_else(|| "the model has no input".to_owned())
+    }
     pub fn outputs(&self) -> &[TensorInfo] {
         &self.output_info
     }

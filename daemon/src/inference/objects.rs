@@ -135,10 +135,7 @@ impl ObjectDetector {
                 family.as_str()
             ),
         };
-        let input = model
-            .inputs()
-            .first()
-            .ok_or_else(|| unexpected("no input".into()))?;
+        let input = model.image_input().map_err(unexpected)?;
         let (pre, decoder) = match family {
             ObjectFamily::SsdPostprocess => (
                 Preprocessor::new(input, FitMode::Stretch).map_err(unexpected)?,

@@ -20,12 +20,13 @@ use super::{RecordError, RecordingConfig};
 use crate::frame::Frame;
 
 /// How long `finish` waits for the last segment to be closed (SIGTERM path: systemd
-/// allows more, but a stuck encoder must not hold the shutdown).
+/// allows more, but a stuck encoder must not hold the shutdown). Real time on purpose,
+/// not `Clocks`: it bounds a wait on GStreamer's own threads, which run in real time.
 const FINISH_TIMEOUT: Duration = Duration::from_secs(5);
 /// Time between keyframes: a segment closes at most this late, and a crash loses at
 /// most this much more than the last index update.
 const KEYFRAME_INTERVAL: Duration = Duration::from_secs(1);
-/// Free space is checked at the first frame and then at most this often.
+/// Free space is checked at the first frame and then once per this much stream time.
 const DISK_CHECK_INTERVAL: Duration = Duration::from_secs(1);
 
 pub struct Recorder {
@@ -44,7 +45,9 @@ pub struct Recorder {
     /// `pts` of the first frame: recorded at running time 0.
     first_pts: Option<Duration>,
     last_pts: Option<Duration>,
-    next_disk_check: Option<Instant>,
+    /// Stream time (`Frame::pts`) of the last free-space check: the check follows the
+    /// frames' own clock, so it is the same on a camera, a file played fast, and in tests.
+    last_disk_check: Option<Duration>,
     /// No more frames are taken (disk full or pipeline failure); already reported.
     stopped: bool,
     eos_sent: bool,
@@ -108,7 +111,7 @@ impl Recorder {
             input_size: None,
             first_pts: None,
             last_pts: None,
-            next_disk_check: None,
+            last_disk_check: None,
             stopped: false,
             eos_sent: false,
             recorded_frames: 0,
@@ -146,7 +149,7 @@ impl Recorder {
             self.stop_taking_frames();
             return Err(RecordError::Pipeline(reason));
         }
-        self.check_free_space()?;
+        self.check_free_space(frame.pts)?;
         // mp4 cannot hold a frame that goes back in time.
         if self.last_pts.is_some_and(|last| frame.pts <= last) {
             self.dropped_frames += 1;
@@ -250,12 +253,15 @@ impl Recorder {
         !self.stopped
     }
 
-    fn check_free_space(&mut self) -> Result<(), RecordError> {
-        let now = Instant::now();
-        if self.next_disk_check.is_some_and(|at| now < at) {
+    fn check_free_space(&mut self, pts: Duration) -> Result<(), RecordError> {
+        // `abs_diff`: a stream time that went backwards (a new source) checks at once.
+        if self
+            .last_disk_check
+            .is_some_and(|last| pts.abs_diff(last) < DISK_CHECK_INTERVAL)
+        {
             return Ok(());
         }
-        self.next_disk_check = Some(now + DISK_CHECK_INTERVAL);
+        self.last_disk_check = Some(pts);
         match free_space_mib(&self.session_dir) {
             Ok(free_mib) if free_mib < self.min_free_mib => {
                 self.stop_taking_frames();

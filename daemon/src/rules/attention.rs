@@ -62,9 +62,13 @@ pub fn candidate_face<'a>(faces: &'a [Face], cfg: &'a RulesConfig) -> Option<&'a
 }
 
 /// The per-face verdict: the head is turned past `max_yaw_deg` / `max_pitch_deg`
-/// (angles relative to the line of sight from the camera, see `inference::head_pose`).
+/// (angles relative to the line of sight from the camera, see `inference::head_pose`),
+/// or it is a face without landmarks (`Face::pose_unknown`: in profile or covered), which
+/// is judged like a person in view without a detectable face.
 pub fn face_looks_away(face: &Face, cfg: &RulesConfig) -> bool {
-    face.yaw_deg.abs() > cfg.max_yaw_deg || face.pitch_deg.abs() > cfg.max_pitch_deg
+    face.pose_unknown
+        || face.yaw_deg.abs() > cfg.max_yaw_deg
+        || face.pitch_deg.abs() > cfg.max_pitch_deg
 }
 
 /// Whether the eyes look away while the head does not: the line of sight (head yaw plus
