@@ -3,6 +3,8 @@
 #   bench/run.sh                 # 5 interleaved runs each (BENCH_RUNS=N to change)
 #   BENCH_MODES=face_objects bench/run.sh
 #   BENCH_MQTT=0 bench/run.sh    # skip the MQTT benchmark (bench_mqtt + a local mosquitto)
+#   BENCH_LIVE=only bench/run.sh # only the live mode (bench/live.py: `proctord run` on a
+#                                # 640x480@15 camera-like clip with recording; 0 = skip it)
 # Builds proctord and the bench_invoke example (release), creates bench/.venv, composes the
 # 720p clip into bench/out/, then runs bench/harness.py, which writes bench/out/results.json
 # and bench/out/results.md and prints the table. Needs `make setup` (runtime + models).
@@ -40,6 +42,19 @@ if [ "${BENCH_MQTT:-1}" = 1 ]; then
   fi
   if [ -x /usr/sbin/mosquitto ] && [ -x "$out/bin/bench_mqtt" ]; then mqtt_args=(--bench-mqtt "$out/bin/bench_mqtt"); fi
 fi
+# Live mode: the appliance itself, on all cores and on one (`taskset -c 0`, the closest
+# stand-in for a Pi here). Writes bench/out/live.json and live_taskset0.json.
+live="${BENCH_LIVE:-1}"
+if [ "$live" != 0 ]; then
+  bench/compose_live.sh "$media" "$out/live_640x480_15fps.mp4"
+  echo "bench/run.sh: live mode, load before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores" >&2
+  python3 bench/live.py --proctord "$out/bin/proctord" --clip "$out/live_640x480_15fps.mp4" \
+    --runs "${BENCH_LIVE_RUNS:-3}" --out "$out"
+  python3 bench/live.py --proctord "$out/bin/proctord" --clip "$out/live_640x480_15fps.mp4" \
+    --runs "${BENCH_LIVE_RUNS:-3}" --taskset 0 --out "$out"
+  [ "$live" = only ] && exit 0
+fi
+
 bench/setup.sh
 bench/compose.sh "$media" "$out/composed_720p.mp4"
 

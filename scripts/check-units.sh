@@ -6,6 +6,8 @@
 #      output is a failure.
 #   2. systemd-analyze security --offline=yes: the overall exposure must be <= 2.0.
 #   3. the sysusers.d file parses (systemd-sysusers --dry-run into the same root).
+#   4. every GStreamer element daemon/src creates is declared in
+#      packaging/debian/gstreamer-elements (the .deb's Depends come from that list).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -69,6 +71,19 @@ if grep -q "Creating user 'proctord'" <<<"$out" && ! grep -qi "ignoring\|invalid
   echo "check-units: systemd/sysusers.d/proctord.conf: creates user proctord"
 else
   echo "check-units: systemd/sysusers.d/proctord.conf: unexpected output:" >&2; echo "$out" | sed 's/^/  /' >&2; fail=1
+fi
+
+# Elements created by name (make("...")) and the encoders `auto` tries.
+elements=$( { grep -rhoE 'make\("[a-z0-9_]+"\)' daemon/src --include=*.rs
+              sed -n '/AUTO_ENCODER_ORDER: /,/];/p' daemon/src/record/encoder.rs | grep -o '"[a-z0-9_]*"'; } \
+            | sed 's/.*"\(.*\)".*/\1/' | sort -u)
+declared=$(grep -v '^#' packaging/debian/gstreamer-elements | awk 'NF { print $1 }' | sort -u)
+undeclared=$(comm -23 <(echo "$elements") <(echo "$declared"))
+if [[ -n $undeclared ]]; then
+  echo "check-units: daemon/src creates GStreamer elements that packaging/debian/gstreamer-elements does not declare (the .deb would not depend on their plugins): $(echo $undeclared)" >&2
+  fail=1
+else
+  echo "check-units: packaging/debian/gstreamer-elements declares all $(echo "$elements" | wc -l) elements daemon/src creates by name"
 fi
 
 exit $fail

@@ -12,12 +12,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-LITERT_VERSION=2.3.0
-case "$(uname -m)" in
-  x86_64)  LITERT_PLATFORM=manylinux_2_27_x86_64;  LITERT_SHA256=eec47eb35e2924b3166015887e652a58edc9af823ae38e02bf83bef2548300bb ;;
-  aarch64) LITERT_PLATFORM=manylinux_2_27_aarch64; LITERT_SHA256=b57687dc234d2b8b0598aef5a9c961ed24263df8f8b3f56adbee1cff618e544b ;;
-  *) echo "setup: LiteRT ships no build for $(uname -m) (only x86_64 and aarch64)" >&2; exit 1 ;;
-esac
+# shellcheck source=scripts/litert.sh
+. scripts/litert.sh
+litert_pin "$(uname -m)" || exit 1
 
 APT_PACKAGES=(
   build-essential pkg-config libclang-dev python3-venv unzip curl
@@ -25,7 +22,7 @@ APT_PACKAGES=(
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly
   gstreamer1.0-libav gstreamer1.0-tools gstreamer1.0-plugins-base-apps ffmpeg
   mosquitto mosquitto-clients openssl poppler-utils fonts-dejavu-core
-  systemd-container chromium nodejs
+  systemd-container debootstrap chromium nodejs
 )
 
 runtime_only=false
@@ -47,23 +44,8 @@ install_packages() {
   if systemctl is-active --quiet mosquitto 2>/dev/null; then as_root systemctl disable --now mosquitto >/dev/null 2>&1 || true; fi
 }
 
-sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
-
 install_litert() {
-  local lib=runtime/libLiteRt.so
-  if [[ -f $lib && $(sha256_of $lib) == "$LITERT_SHA256" ]]; then return; fi
-  echo "setup: fetching LiteRT $LITERT_VERSION ($LITERT_PLATFORM) from the ai-edge-litert wheel"
-  local tmp; tmp=$(mktemp -d)
-  python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.11 \
-    --platform "$LITERT_PLATFORM" "ai-edge-litert==$LITERT_VERSION" -d "$tmp"
-  mkdir -p runtime
-  unzip -q -o -j "$tmp"/ai_edge_litert-*.whl ai_edge_litert/libLiteRt.so -d "$tmp/lib"
-  local got; got=$(sha256_of "$tmp/lib/libLiteRt.so")
-  if [[ $got != "$LITERT_SHA256" ]]; then
-    echo "setup: REFUSED libLiteRt.so with sha256 $got (expected $LITERT_SHA256)" >&2; rm -rf "$tmp"; exit 1
-  fi
-  mv "$tmp/lib/libLiteRt.so" $lib
-  rm -rf "$tmp"
+  litert_fetch "$(uname -m)" runtime/libLiteRt.so || { echo "setup: could not install LiteRT" >&2; exit 1; }
 }
 
 install_models() {

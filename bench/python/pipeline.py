@@ -44,7 +44,7 @@ DEFAULTS = {
     },
     "rules": {
         "no_face_after_s": 10.0, "looking_away_after_s": 5.0, "max_yaw_deg": 30.0, "max_pitch_deg": 25.0,
-        "multiple_faces_after_s": 1.0, "object_min_hits": 3, "object_window": 5,
+        "multiple_faces_after_s": 1.0, "object_window_s": 1.5, "object_min_share": 0.6, "object_min_hits": 3,
         "camera_lost_after_s": 2.0, "clear_after_s": 1.0,
     },
     # (per_event, per_second, cap)
@@ -433,21 +433,26 @@ def note_sighting(details, seen):
 
 
 class ObjectRule:
-    def __init__(self, kind, cls, window_len, min_hits):
+    def __init__(self, kind, cls, window_s, min_share, min_hits):
         self.cls = cls
         self.episode = Episode(kind)
-        self.window = []
-        self.window_len = max(int(window_len), 1)
-        self.min_hits = min(max(int(min_hits), 1), self.window_len)
+        self.window = []  # (at_ns, sighting or None), newest last
+        self.window_ns = ns(window_s)
+        self.min_share = min(max(float(min_share), 1e-16), 1.0)
+        self.min_hits = max(int(min_hits), 1)
+        self.interval = None  # ns between the two newest object frames
 
     def observe(self, at, objects):
         best = None
         for o in objects:
             if o["class"] == self.cls and (best is None or o["score"] >= best[2]):
                 best = (at, o["label"], o["score"])
-        if len(self.window) == self.window_len:
+        if self.window:
+            self.interval = max(at - self.window[-1][0], 0)
+        span = max(self.window_ns, 0 if self.interval is None else self.interval + self.interval // 2)
+        while self.window and self.window[0][0] + span <= at:
             self.window.pop(0)
-        self.window.append(best)
+        self.window.append((at, best))
         if self.episode.is_active():
             if best is not None:
                 self.episode.seen_again()
@@ -457,7 +462,7 @@ class ObjectRule:
             return None
         if not self.is_present():
             return None
-        seen = [s for s in self.window if s is not None]
+        seen = self.sightings()
         details = {}
         for s in seen:
             note_sighting(details, s)
@@ -469,14 +474,24 @@ class ObjectRule:
         end = self.episode.end_if_clear_for(now, clear_after)
         if end is not None:
             self.window.clear()
+            self.interval = None
         return end
 
     def close(self, at):
         self.window.clear()
+        self.interval = None
         return self.episode.close(at)
 
+    def sightings(self):
+        return [s for _, s in self.window if s is not None]
+
+    def hits_needed(self):
+        fit = self.min_hits if not self.interval else int(self.window_ns / self.interval + 1e-9)
+        return min(self.min_hits, max(fit, 2))
+
     def is_present(self):
-        return sum(1 for s in self.window if s is not None) >= self.min_hits
+        hits = len(self.sightings())
+        return hits >= self.hits_needed() and hits + 1e-9 >= self.min_share * len(self.window)
 
 
 def candidate_face(faces):
@@ -503,7 +518,8 @@ class RulesEngine:
         self.no_face = Episode("no_face")
         self.looking_away = Episode("looking_away")
         self.multiple_faces = Episode("multiple_faces")
-        self.objects = [ObjectRule(k, c, rules["object_window"], rules["object_min_hits"])
+        self.objects = [ObjectRule(k, c, rules["object_window_s"], rules["object_min_share"],
+                                  rules["object_min_hits"])
                         for k, c in (("phone_detected", "phone"), ("notes_detected", "notes"), ("device_detected", "device"))]
 
     def attention(self, faces):

@@ -182,7 +182,23 @@ pub struct Detections {
     /// frames where that pass ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hands_zone: Option<BBox>,
+    /// The time of the frame `objects` were found on, when that is an earlier frame: the
+    /// live daemon's object stage runs on its own thread, and its result joins the next
+    /// analysed frame (see `inference::ParallelDetector`). `None` = this frame.
+    #[serde(
+        default,
+        with = "optional_duration_secs",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub objects_at: Option<Duration>,
     pub inference_ms: InferenceTimes,
+}
+
+impl Detections {
+    /// When the objects of this frame were seen (see `objects_at`).
+    pub fn objects_seen_at(&self) -> Duration {
+        self.objects_at.unwrap_or(self.at)
+    }
 }
 
 /// Serialises a Duration as fractional seconds.
@@ -195,5 +211,21 @@ pub mod duration_secs {
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
         let v = f64::deserialize(d)?;
         Ok(Duration::from_secs_f64(v.max(0.0)))
+    }
+}
+
+/// Serialises an optional Duration as fractional seconds.
+pub mod optional_duration_secs {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::time::Duration;
+    pub fn serialize<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => s.serialize_some(&d.as_secs_f64()),
+            None => s.serialize_none(),
+        }
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+        let v = Option::<f64>::deserialize(d)?;
+        Ok(v.map(|v| Duration::from_secs_f64(v.max(0.0))))
     }
 }

@@ -66,6 +66,11 @@ pub struct InferenceHealth {
     pub queue_depth: usize,
     /// How long inference took per frame since proctord started.
     pub histogram_ms: Histogram,
+    /// The object stage's achieved rate: lower than configured when the board cannot
+    /// keep up (it drops frames rather than queueing them).
+    pub objects_fps: f64,
+    pub objects_frames: u64,
+    pub objects_mean_ms: f64,
 }
 
 /// Counts per bucket (not cumulative) with the bounds of [`INFERENCE_MS_BUCKETS`]; the

@@ -20,7 +20,7 @@ struct Args {
 enum Command {
     /// Run the daemon: camera → models → events → store → MQTT, recording and status page.
     Run {
-        #[arg(long, default_value = "/etc/proctord/proctord.toml")]
+        #[arg(long, default_value = cli::INSTALLED_CONFIG)]
         config: PathBuf,
     },
     /// Detect faces (with head pose) and objects in an image or a video file.
@@ -75,7 +75,7 @@ enum Command {
     /// segment's SHA-256; says OK or exactly which record or file does not match.
     /// Exit 0 when everything matches, 1 otherwise. Run it while proctord is stopped.
     Verify {
-        #[arg(long, default_value = "/etc/proctord/proctord.toml")]
+        #[arg(long, default_value = cli::INSTALLED_CONFIG)]
         config: PathBuf,
         /// Only this session (its id). For a session deleted on request it says who
         /// deleted it, when and why (its records are gone by design).
@@ -101,6 +101,8 @@ enum Command {
 enum ModelsAction {
     /// Check that the configured models are present and match the manifest.
     Verify {
+        /// Config file; default /etc/proctord/proctord.toml when it exists, else the
+        /// built-in defaults (as in config/proctord.toml).
         #[arg(long)]
         config: Option<PathBuf>,
     },

@@ -185,6 +185,21 @@ async fn thirty_random_kills_lose_no_acknowledged_event_and_charge_nothing_past_
         })
         .sum();
     let open_charged = charged.iter().filter(|e| e.open).count();
+    for e in &charged {
+        for g in &gaps {
+            let overlap = overlap_s(e.started_at, e.duration_s, g.started_at, g.duration_s);
+            if overlap > 0.0005 {
+                eprintln!(
+                    "charged inside a gap: {} from {} for {:.3} s overlaps daemon_down from {} for {:.3} s by {overlap:.4} s",
+                    e.kind.as_str(),
+                    e.started_at,
+                    e.duration_s,
+                    g.started_at,
+                    g.duration_s
+                );
+            }
+        }
+    }
 
     let segments = store.segments_for(session_id).unwrap();
     let recovered = segments

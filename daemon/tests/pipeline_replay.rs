@@ -35,6 +35,7 @@ fn recorded(yaws: &[f32]) -> Vec<Detections> {
             faces: vec![face(yaw)],
             objects: None,
             hands_zone: None,
+            objects_at: None,
             inference_ms: InferenceTimes::default(),
         })
         .collect()

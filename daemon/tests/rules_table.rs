@@ -2,7 +2,8 @@
 //!
 //! Each case feeds frames (and idle ticks) to a fresh engine with the default thresholds
 //! (no_face 10 s, looking_away 5 s, yaw 25°, pitch 25°, eyes_away 8 s beyond a 25° line
-//! of sight, multiple_faces 1 s, objects 3 of 5, camera_lost 2 s, clear 1 s, seat zone =
+//! of sight, multiple_faces 1 s, objects 3 (and 60 %) of the object frames of the last 1.5 s,
+//! camera_lost 2 s, clear 1 s, seat zone =
 //! the whole frame) unless it says otherwise, and lists every event it must
 //! produce as (kind, onset, end). An end of `None` means the event is still open.
 
@@ -146,6 +147,7 @@ fn span(from_s: f64, to_s: f64, scene: Scene) -> Vec<Step> {
                     None
                 },
                 hands_zone: None,
+                objects_at: None,
                 inference_ms: InferenceTimes::default(),
             })
         })
@@ -420,6 +422,37 @@ fn table() -> Vec<Case> {
                 span(2.1, 5.0, Scene::facing().seeing(1, vec![])),
             ],
             vec![ev(PhoneDetected, 0.0, 2.1)],
+        ),
+        case(
+            "a phone held up for 2 s is reported on a board whose object stage runs once a second",
+            vec![
+                span(0.0, 3.9, Scene::facing().seeing(10, vec![])),
+                span(4.0, 5.9, Scene::facing().seeing(10, vec![phone(0.7)])),
+                span(6.0, 9.0, Scene::facing().seeing(10, vec![])),
+            ],
+            // Object frames at 4.0 and 5.0 see it: two of the two that fit in 1.5 s.
+            vec![ev(PhoneDetected, 4.0, 6.0)],
+        ),
+        case(
+            "one sighting on a slow object stage is not an event",
+            vec![
+                span(0.0, 3.9, Scene::facing().seeing(10, vec![])),
+                span(4.0, 4.9, Scene::facing().seeing(10, vec![phone(0.9)])),
+                span(5.0, 9.0, Scene::facing().seeing(10, vec![])),
+            ],
+            vec![],
+        ),
+        case(
+            "a phone seen on 3 object frames spread over more than the window is not an event",
+            vec![
+                span(0.0, 0.0, Scene::facing().seeing(1, vec![phone(0.8)])),
+                span(0.1, 0.9, Scene::facing().seeing(1, vec![])),
+                span(1.0, 1.0, Scene::facing().seeing(1, vec![phone(0.8)])),
+                span(1.1, 1.9, Scene::facing().seeing(1, vec![])),
+                span(2.0, 2.0, Scene::facing().seeing(1, vec![phone(0.8)])),
+                span(2.1, 5.0, Scene::facing().seeing(1, vec![])),
+            ],
+            vec![],
         ),
         case(
             "notes and a device are events of their own kinds",

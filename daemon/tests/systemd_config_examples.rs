@@ -107,17 +107,15 @@ fn the_demo_example_plays_the_demo_clip_in_a_loop_from_the_repository_root() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(cfg.capture.source, CaptureSource::File);
     assert!(cfg.capture.loop_file);
-    assert_eq!(
-        cfg.capture.file,
-        Path::new("../shared/media/video/intel_one-by-one-person-detection.mp4")
-    );
+    // Composed by scripts/compose-demo.sh (make demo) from ../shared/media.
+    assert_eq!(cfg.capture.file, Path::new("var/media/demo-timeline.mp4"));
     assert_eq!(cfg.kiosk.state_dir, Path::new("var/demo"));
     assert_eq!(cfg.web.listen, "127.0.0.1:8080");
     assert!(cfg.mqtt.enabled && cfg.mqtt.host == "localhost" && cfg.mqtt.port == 1883);
     let clip = repo_root().join(&cfg.capture.file);
     if !clip.exists() {
         eprintln!(
-            "note: {} is not on this machine; the demo needs it",
+            "note: {} is not composed yet; `make demo` composes it",
             clip.display()
         );
     }

@@ -178,6 +178,7 @@ fn face_and_phone(seq: u64) -> Detections {
             },
         }]),
         hands_zone: None,
+        objects_at: None,
         inference_ms: InferenceTimes {
             face_ms: 1.2,
             objects_ms: Some(15.0),

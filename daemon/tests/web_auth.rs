@@ -220,6 +220,7 @@ fn publish_a_frame(live: &LiveView) {
         faces: vec![],
         objects: None,
         hands_zone: None,
+        objects_at: None,
         inference_ms: InferenceTimes::default(),
     };
     live.publish_frame(&frame, &detections);

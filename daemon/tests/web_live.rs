@@ -51,6 +51,7 @@ fn detections(seq: u64, faces: Vec<Face>, objects: Option<Vec<DetectedObject>>) 
         faces,
         objects,
         hands_zone: None,
+        objects_at: None,
         inference_ms: InferenceTimes::default(),
     }
 }

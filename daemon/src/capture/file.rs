@@ -2,9 +2,14 @@
 //!
 //! `uridecodebin ! videoconvert ! video/x-raw,format=RGB ! appsink`. The appsink holds at
 //! most a couple of frames, so decoding runs only as fast as frames are taken.
+//!
+//! Opened with a `FrameSelector` (`proctord analyze`), frames the analysis would skip are
+//! dropped before `videoconvert`, so they are never converted to RGB nor copied; the
+//! source still counts them and their times (`Timeline`), so the input's length and
+//! frame count come out as if every frame had been delivered.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
@@ -18,6 +23,35 @@ use super::pacing::Pacer;
 use super::packed_rgb::pack_rows;
 use super::{CaptureError, FrameSource};
 use crate::frame::Frame;
+use crate::pipeline::FrameSelector;
+
+/// Every decoded frame of the input, delivered or dropped before conversion.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Timeline {
+    pub frames: u64,
+    /// Frames dropped before conversion because they were not due for analysis.
+    pub dropped: u64,
+    /// The latest frame time seen, and the last positive gap between frame times.
+    pub last_pts: Duration,
+    pub last_interval: Duration,
+}
+
+impl Timeline {
+    fn saw(&mut self, pts: Duration) {
+        self.frames += 1;
+        if pts > self.last_pts {
+            self.last_interval = pts - self.last_pts;
+        }
+        self.last_pts = self.last_pts.max(pts);
+    }
+}
+
+/// What the pad probe before `videoconvert` shares with the source.
+#[derive(Default)]
+struct Selection {
+    selector: Option<FrameSelector>,
+    timeline: Timeline,
+}
 
 /// How long opening may take to decode the first frame before the file is declared unplayable.
 const PREROLL_TIMEOUT: gst::ClockTime = gst::ClockTime::from_seconds(10);
@@ -48,18 +82,33 @@ pub struct VideoFileSource {
     /// End of the last frame handed out (pts + its duration), where the next loop starts.
     last_frame_end: Duration,
     frames_this_loop: u64,
+    selection: Arc<Mutex<Selection>>,
 }
 
 impl VideoFileSource {
     /// Opens the file and decodes up to its first frame, so an unplayable file fails here.
     pub fn open(path: &Path, options: VideoFileOptions) -> Result<Self, CaptureError> {
+        Self::open_selecting(path, options, None)
+    }
+
+    /// As `open`, delivering only the frames `selector` takes (see the module comment).
+    /// Not for a looping source: its times start again at each loop.
+    pub fn open_selecting(
+        path: &Path,
+        options: VideoFileOptions,
+        selector: Option<FrameSelector>,
+    ) -> Result<Self, CaptureError> {
         if !path.is_file() {
             return Err(CaptureError::FileNotFound {
                 path: path.to_path_buf(),
             });
         }
         gst::init().map_err(|e| CaptureError::GStreamer(e.to_string()))?;
-        let (pipeline, appsink) = build_pipeline(path)?;
+        let selection = Arc::new(Mutex::new(Selection {
+            selector: selector.filter(|_| !options.loop_file),
+            timeline: Timeline::default(),
+        }));
+        let (pipeline, appsink) = build_pipeline(path, selection.clone())?;
         let mut source = Self {
             path: path.to_path_buf(),
             options,
@@ -71,6 +120,7 @@ impl VideoFileSource {
             loop_offset: Duration::ZERO,
             last_frame_end: Duration::ZERO,
             frames_this_loop: 0,
+            selection,
         };
         source.preroll()?;
         Ok(source)
@@ -81,6 +131,15 @@ impl VideoFileSource {
         self.frame_rate
             .filter(|f| f.numer() > 0 && f.denom() > 0)
             .map(|f| f.numer() as f64 / f.denom() as f64)
+    }
+
+    /// Every frame decoded so far (see `Timeline`); meaningful for a source that does not
+    /// loop.
+    pub fn timeline(&self) -> Timeline {
+        self.selection
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .timeline
     }
 
     fn frame_interval(&self) -> Option<Duration> {
@@ -250,7 +309,10 @@ impl Drop for VideoFileSource {
     }
 }
 
-fn build_pipeline(path: &Path) -> Result<(gst::Pipeline, gst_app::AppSink), CaptureError> {
+fn build_pipeline(
+    path: &Path,
+    selection: Arc<Mutex<Selection>>,
+) -> Result<(gst::Pipeline, gst_app::AppSink), CaptureError> {
     let gst_error = |e: &dyn std::fmt::Display| CaptureError::GStreamer(e.to_string());
     let absolute = std::path::absolute(path).map_err(|e| gst_error(&e))?;
     let uri = gst::glib::filename_to_uri(&absolute, None).map_err(|e| gst_error(&e))?;
@@ -284,6 +346,30 @@ fn build_pipeline(path: &Path) -> Result<(gst::Pipeline, gst_app::AppSink), Capt
     let convert_sink = convert
         .static_pad("sink")
         .expect("videoconvert has a sink pad");
+    convert_sink.add_probe(gst::PadProbeType::BUFFER, move |pad, info| {
+        let Some(pts) = info.buffer().and_then(|b| b.pts()) else {
+            return gst::PadProbeReturn::Ok; // untimed: counted by the source itself
+        };
+        // The same stream time `sample_to_frame` gives the frame.
+        let stream_time = pad
+            .sticky_event::<gst::event::Segment>(0)
+            .and_then(|ev| {
+                ev.segment()
+                    .downcast_ref::<gst::ClockTime>()
+                    .and_then(|s| s.to_stream_time(pts))
+            })
+            .unwrap_or(pts);
+        let pts = Duration::from(stream_time);
+        let mut sel = selection.lock().unwrap_or_else(|p| p.into_inner());
+        sel.timeline.saw(pts);
+        let due = sel.selector.as_mut().is_none_or(|s| s.take(pts));
+        if due {
+            gst::PadProbeReturn::Ok
+        } else {
+            sel.timeline.dropped += 1;
+            gst::PadProbeReturn::Drop
+        }
+    });
     let sink_for_pads = convert_sink.clone();
     decoder.connect_pad_added(move |_, pad| {
         let is_video = pad

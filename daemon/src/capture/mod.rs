@@ -12,7 +12,7 @@ mod v4l2;
 mod yuyv;
 
 pub use error::CaptureError;
-pub use file::{VideoFileOptions, VideoFileSource};
+pub use file::{Timeline, VideoFileOptions, VideoFileSource};
 pub use mjpeg::decode_mjpeg;
 pub use packed_rgb::{ShortBuffer, pack_rows};
 pub use pixel_format::{

@@ -11,8 +11,8 @@ use uuid::Uuid;
 
 use crate::capture::{FrameSource, VideoFileOptions, VideoFileSource};
 use crate::event::{EventDetails, EventKind, ProctorEvent, RuleEvent};
-use crate::inference::Detector;
-use crate::pipeline::Analysis;
+use crate::inference::{Detector, ObjectsMode};
+use crate::pipeline::{Analysis, FrameSelector};
 use crate::report::{ModelUsed, Report, render_html, render_pdf};
 use crate::session::{Session, SessionHealth};
 
@@ -46,23 +46,30 @@ pub struct AnalyzeArgs<'a> {
 
 pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let cfg = super::load_config(args.config)?;
-    let detector = Detector::from_config(&cfg).context("cannot start the detector")?;
+    let mut detector = Detector::from_config(&cfg).context("cannot start the detector")?;
+    // The object model on its own thread, overlapping the face path of the next frames,
+    // in lockstep so the same recording always gives the same report.
+    detector
+        .set_objects_mode(ObjectsMode::Lockstep)
+        .context("cannot start the object stage's thread")?;
     let models: Vec<ModelUsed> = detector.models().iter().map(ModelUsed::from).collect();
     let mut analysis = Analysis::new(detector, &cfg);
-    let mut source = VideoFileSource::open(
+    // Frames the analysis would skip are dropped before their conversion to RGB.
+    let mut source = VideoFileSource::open_selecting(
         args.input,
         VideoFileOptions {
             realtime: false,
             loop_file: false,
         },
+        Some(FrameSelector::new(&cfg)),
     )?;
 
     let mut rule_events: Vec<RuleEvent> = Vec::new();
-    let (mut frames, mut analysed, mut inference_ms) = (0u64, 0u64, 0f64);
+    let (mut delivered, mut analysed, mut inference_ms) = (0u64, 0u64, 0f64);
     let mut end = Duration::ZERO;
     let mut frame_interval = Duration::ZERO;
     while let Some(frame) = source.next_frame()? {
-        frames += 1;
+        delivered += 1;
         if frame.pts > end {
             frame_interval = frame.pts - end;
         }
@@ -72,6 +79,13 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
             inference_ms += a.detections.inference_ms.total_ms as f64;
             rule_events.extend(a.events);
         }
+    }
+    // Every decoded frame counts, also those dropped before conversion (a file without
+    // timestamps is counted by its delivered frames).
+    let timeline = source.timeline();
+    let frames = delivered.max(timeline.frames);
+    if timeline.last_pts >= end && timeline.frames >= delivered {
+        (end, frame_interval) = (timeline.last_pts, timeline.last_interval);
     }
     // The input lasts until the end of its last frame.
     let duration = end + frame_interval;

@@ -1,8 +1,11 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use crate::config::{Config, ConfigLoadError};
+use gstreamer as gst;
+
+use crate::config::{Accelerator, Config, ConfigLoadError, GpuFallback};
 use crate::models::Manifest;
+use crate::record::{AUTO_ENCODER_ORDER, choose_encoder};
 
 /// sysexits.h EX_CONFIG: systemd and scripts can tell a bad config from a crash.
 pub const EXIT_CONFIG: u8 = 78;
@@ -13,6 +16,7 @@ pub fn run(path: &Path) -> ExitCode {
             if !models_and_licences(&config) {
                 return ExitCode::from(EXIT_CONFIG);
             }
+            print_what_it_will_use(&config);
             let warnings = config.warnings();
             for w in &warnings {
                 eprintln!("warning: {w}");
@@ -68,4 +72,43 @@ fn models_and_licences(cfg: &Config) -> bool {
         }
     }
     ok
+}
+
+/// The accelerator and the recording encoder this config gets on this machine, so that
+/// `check-config` run on a kiosk answers "what will it use" before the service starts.
+fn print_what_it_will_use(cfg: &Config) {
+    let rt = &cfg.runtime;
+    let cpu = format!("the CPU (XNNPACK, {} threads per model)", rt.threads);
+    let accelerator = match rt.accelerator {
+        Accelerator::Cpu => format!("cpu: {cpu}"),
+        Accelerator::Gpu => match rt.gpu_fallback {
+            GpuFallback::Cpu => format!(
+                "gpu: LiteRT's WebGPU accelerator (Vulkan); without a GPU adapter {cpu}, with a warning"
+            ),
+            GpuFallback::Fail => {
+                "gpu: LiteRT's WebGPU accelerator (Vulkan); without a GPU adapter proctord refuses to start".to_string()
+            }
+        },
+        Accelerator::Auto => format!(
+            "auto: LiteRT's WebGPU accelerator (Vulkan) when it finds a GPU adapter at start, else {cpu}; the journal says which ran"
+        ),
+    };
+    println!("accelerator {accelerator}");
+    if !cfg.recording.enabled {
+        println!("recording   off");
+        return;
+    }
+    if let Err(e) = gst::init() {
+        println!("recording   encoder not checked here (GStreamer does not start: {e})");
+        return;
+    }
+    let requested = &cfg.recording.encoder;
+    match choose_encoder(requested) {
+        Ok(name) if requested == "auto" => println!(
+            "recording   encoder {name} (auto: the first installed of {})",
+            AUTO_ENCODER_ORDER.join(", ")
+        ),
+        Ok(name) => println!("recording   encoder {name}"),
+        Err(e) => eprintln!("warning: recording.encoder: {e}"),
+    }
 }

@@ -15,6 +15,9 @@ use anyhow::Context;
 
 use crate::config::Config;
 
+/// Where the Debian package installs the config (and `run`'s default).
+pub const INSTALLED_CONFIG: &str = "/etc/proctord/proctord.toml";
+
 /// The config file if given, else the built-in defaults.
 pub fn load_config(path: Option<&Path>) -> anyhow::Result<Config> {
     match path {

@@ -35,8 +35,12 @@ pub struct RuntimeConfig {
     pub verify_sha256: bool,
     pub accelerator: Accelerator,
     pub gpu_fallback: GpuFallback,
-    /// XNNPACK CPU threads per model.
+    /// XNNPACK CPU threads of the object model.
     pub threads: u32,
+    /// XNNPACK CPU threads of each face model (detector and landmarks). They run beside
+    /// the object stage's thread; `face_threads + threads` at most the cores keeps the
+    /// two stages from oversubscribing them.
+    pub face_threads: u32,
 }
 
 impl Default for RuntimeConfig {
@@ -47,19 +51,25 @@ impl Default for RuntimeConfig {
             accelerator: Accelerator::Cpu,
             gpu_fallback: GpuFallback::Cpu,
             threads: 2,
+            face_threads: 1,
         }
     }
 }
 
 impl Validate for RuntimeConfig {
     fn validate(&self, path: &str, errors: &mut Vec<ConfigError>) {
-        if self.threads == 0 || self.threads > 64 {
-            err(
-                errors,
-                path,
-                "threads",
-                format!("must be between 1 and 64, got {}", self.threads),
-            );
+        for (key, threads) in [
+            ("threads", self.threads),
+            ("face_threads", self.face_threads),
+        ] {
+            if threads == 0 || threads > 64 {
+                err(
+                    errors,
+                    path,
+                    key,
+                    format!("must be between 1 and 64, got {threads}"),
+                );
+            }
         }
     }
 }

@@ -26,10 +26,15 @@ pub struct RulesConfig {
     pub seat_zone: [f32; 4],
     /// Two or more faces held longer than this → `multiple_faces`.
     pub multiple_faces_after_s: f64,
-    /// An object event starts when its class is seen in at least `object_min_hits` of the
-    /// last `object_window` frames on which object detection ran.
+    /// An object event starts when its class is seen, among the object-detection frames
+    /// of the last `object_window_s` seconds, on at least `object_min_hits` and on at
+    /// least `object_min_share` of them. In seconds, not frames, so a board whose object
+    /// stage runs slower (a Pi, or under load) still reports a phone held up for 2 s:
+    /// when fewer than `object_min_hits` object frames fit in the window at the stage's
+    /// rate, that many do (never fewer than 2).
+    pub object_window_s: f64,
+    pub object_min_share: f64,
     pub object_min_hits: u32,
-    pub object_window: u32,
     /// No frames for more than this → `camera_lost` (not charged to the candidate).
     pub camera_lost_after_s: f64,
     /// A condition must be clear this long before its event ends (stops flapping).
@@ -47,8 +52,9 @@ impl Default for RulesConfig {
             eyes_away_after_s: 8.0,
             seat_zone: [0.0, 0.0, 1.0, 1.0],
             multiple_faces_after_s: 1.0,
+            object_window_s: 1.5,
+            object_min_share: 0.6,
             object_min_hits: 3,
-            object_window: 5,
             camera_lost_after_s: 2.0,
             clear_after_s: 1.0,
         }
@@ -100,19 +106,30 @@ impl Validate for RulesConfig {
                 ),
             );
         }
-        if self.object_window == 0 {
-            err(errors, path, "object_window", "must be at least 1");
-        }
-        if self.object_min_hits == 0 || self.object_min_hits > self.object_window {
+        if !(self.object_window_s.is_finite() && self.object_window_s > 0.0) {
             err(
                 errors,
                 path,
-                "object_min_hits",
+                "object_window_s",
                 format!(
-                    "must be between 1 and object_window ({})",
-                    self.object_window
+                    "must be a number of seconds > 0, got {}",
+                    self.object_window_s
                 ),
             );
+        }
+        if !(self.object_min_share > 0.0 && self.object_min_share <= 1.0) {
+            err(
+                errors,
+                path,
+                "object_min_share",
+                format!(
+                    "must be a fraction in (0, 1], got {}",
+                    self.object_min_share
+                ),
+            );
+        }
+        if self.object_min_hits == 0 {
+            err(errors, path, "object_min_hits", "must be at least 1");
         }
     }
 }

@@ -2,8 +2,18 @@
 //! on every analysed frame, the object passes on every Nth (a phone lying still must
 //! still be seen, so the object model runs at a fixed rate, not on motion). Every
 //! configured model's licence must be accepted.
+//!
+//! The object passes run inline (stills: `detect`, `eval`) or on their own thread
+//! (`object_stage.rs`), overlapping the face path of the next frames:
+//! - `ObjectsMode::Lockstep` (`analyze`): the result of an object frame joins the
+//!   analysed frame just before the next object frame (it overlaps the face path of the
+//!   frames between), waiting for it if need be, so the same recording always gives the
+//!   same detections;
+//! - `ObjectsMode::Free` (`run`): a result joins whichever analysed frame follows it,
+//!   nothing ever waits, and a frame offered while the worker is busy replaces the
+//!   previous offer (the object rate drops under load instead of frames queueing).
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::error::InferenceError;
 use super::face::FaceDetector;
@@ -11,6 +21,7 @@ use super::face_mesh::FaceMesh;
 use super::face_path::{FacePath, FacePathOptions};
 use super::model::{CompileOptions, RanOn};
 use super::object_passes::ObjectPasses;
+use super::object_stage::{ObjectResult, ObjectStage};
 use super::objects::ObjectDetector;
 use super::runtime::Runtime;
 use crate::config::Config;
@@ -18,9 +29,32 @@ use crate::detections::{Detections, InferenceTimes, ObjectClass};
 use crate::frame::Frame;
 use crate::models::{Manifest, VerifiedModel};
 
+/// How the object passes run relative to the face path (see the module comment).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ObjectsMode {
+    Inline,
+    Lockstep,
+    Free,
+}
+
+enum Objects {
+    Off,
+    Inline(Box<ObjectPasses>),
+    Threaded {
+        stage: ObjectStage,
+        lockstep: bool,
+        /// An offer whose result has not joined a frame yet.
+        pending: bool,
+    },
+}
+
+/// A stuck object worker is an error, not a hang (stills and lockstep wait for it).
+const OBJECT_RESULT_TIMEOUT: Duration = Duration::from_secs(30);
+
 pub struct Detector {
     face: FacePath,
-    objects: Option<ObjectPasses>,
+    objects: Objects,
+    object_classes: Vec<ObjectClass>,
     objects_every_n_frames: u64,
     analysed: u64,
     models: Vec<VerifiedModel>,
@@ -40,6 +74,12 @@ impl Detector {
             gpu_fallback: cfg.runtime.gpu_fallback,
             threads: cfg.runtime.threads,
         };
+        // The face models are small (a few ms): more threads than this gain little and
+        // take cores from the object stage running beside them.
+        let face_opts = CompileOptions {
+            threads: cfg.runtime.face_threads,
+            ..opts
+        };
         for name in manifest.configured(&cfg.models) {
             manifest.check_licence(&name, &cfg.models.accepted_licences)?;
         }
@@ -53,14 +93,14 @@ impl Detector {
             face_detectors.push(FaceDetector::load(
                 runtime,
                 &m.path,
-                opts,
+                face_opts,
                 cfg.detection.face_score,
                 cfg.detection.face_nms_iou,
             )?);
             models.push(m);
         }
         let mesh_model = manifest.verified(&cfg.models.dir, &cfg.models.landmarks)?;
-        let mesh = FaceMesh::load(runtime, &mesh_model.path, opts)?;
+        let mesh = FaceMesh::load(runtime, &mesh_model.path, face_opts)?;
         models.push(mesh_model);
         let geometry = manifest.verified(&cfg.models.dir, &cfg.models.face_geometry)?;
         let face = FacePath::new(
@@ -75,10 +115,14 @@ impl Detector {
             },
         )?;
         models.push(geometry);
-        let objects = ObjectPasses::from_config(runtime, cfg, &manifest, opts, &mut models)?;
+        let passes = ObjectPasses::from_config(runtime, cfg, &manifest, opts, &mut models)?;
+        let object_classes = passes
+            .as_ref()
+            .map_or_else(Vec::new, |p| p.labels().classes());
         Ok(Detector {
             face,
-            objects,
+            objects: passes.map_or(Objects::Off, |p| Objects::Inline(Box::new(p))),
+            object_classes,
             objects_every_n_frames: cfg.detection.objects_every_n_frames.max(1) as u64,
             analysed: 0,
             models,
@@ -92,9 +136,30 @@ impl Detector {
 
     /// The proctoring classes the object model can report (empty without one).
     pub fn object_classes(&self) -> Vec<ObjectClass> {
-        self.objects
-            .as_ref()
-            .map_or_else(Vec::new, |o| o.labels().classes())
+        self.object_classes.clone()
+    }
+
+    /// Runs the object passes inline or on their own thread (see the module comment).
+    /// Call before the first frame.
+    pub fn set_objects_mode(&mut self, mode: ObjectsMode) -> std::io::Result<()> {
+        let passes = match std::mem::replace(&mut self.objects, Objects::Off) {
+            Objects::Off => return Ok(()),
+            Objects::Inline(p) => p,
+            Objects::Threaded { .. } => {
+                return Err(std::io::Error::other(
+                    "the object stage already runs on its own thread",
+                ));
+            }
+        };
+        self.objects = match mode {
+            ObjectsMode::Inline => Objects::Inline(passes),
+            ObjectsMode::Lockstep | ObjectsMode::Free => Objects::Threaded {
+                stage: ObjectStage::spawn(*passes)?,
+                lockstep: mode == ObjectsMode::Lockstep,
+                pending: false,
+            },
+        };
+        Ok(())
     }
 
     /// Forgets what the previous frame showed, so the next frame is judged on its own
@@ -108,8 +173,12 @@ impl Detector {
         self.face.detector_model().ran_on()
     }
 
+    /// The object detector, when the object passes run inline.
     pub fn object_detector(&mut self) -> Option<&mut ObjectDetector> {
-        self.objects.as_mut().map(ObjectPasses::detector)
+        match &mut self.objects {
+            Objects::Inline(p) => Some(p.detector()),
+            _ => None,
+        }
     }
 
     /// Runs the face model, and the object model when it is due (or `objects_now`).
@@ -124,26 +193,69 @@ impl Detector {
             .face
             .detect(&frame.data, frame.width, frame.height, &mut faces)?;
         let face_ms = start.elapsed().as_secs_f32() * 1000.0;
-        let due = objects_now || self.analysed.is_multiple_of(self.objects_every_n_frames);
+        let n = self.objects_every_n_frames;
+        let due = objects_now || self.analysed.is_multiple_of(n);
+        // The frame just before the next object frame (lockstep's join point).
+        let joins = (self.analysed + 1).is_multiple_of(n);
         self.analysed += 1;
-        let mut objects_ms = None;
-        let mut hands_zone = None;
-        let objects = match (&mut self.objects, due) {
-            (Some(passes), true) => {
+        let mut found: Option<ObjectResult> = None;
+        match &mut self.objects {
+            Objects::Off => {}
+            Objects::Inline(passes) if due => {
                 let t = Instant::now();
-                let found = passes.detect(frame, &faces)?;
-                objects_ms = Some(t.elapsed().as_secs_f32() * 1000.0);
-                hands_zone = found.hands_zone;
-                Some(found.objects)
+                let f = passes.detect(frame, &faces)?;
+                found = Some(ObjectResult {
+                    frame_seq: frame.seq,
+                    at: frame.pts,
+                    objects: f.objects,
+                    hands_zone: f.hands_zone,
+                    ms: t.elapsed().as_secs_f32() * 1000.0,
+                });
             }
-            _ => None,
-        };
+            Objects::Inline(_) => {}
+            Objects::Threaded {
+                stage,
+                lockstep: true,
+                pending,
+            } => {
+                if *pending && (joins || due) {
+                    // Deterministic: the previous object frame's result joins here,
+                    // however long it took.
+                    found = Some(wait_for(stage, None)?);
+                    *pending = false;
+                }
+                if due {
+                    stage.offer(frame, &faces);
+                    *pending = true;
+                }
+            }
+            Objects::Threaded {
+                stage,
+                lockstep: false,
+                ..
+            } => {
+                found = stage.try_take().transpose()?;
+                if due {
+                    stage.offer(frame, &faces);
+                }
+            }
+        }
+        if objects_now && let Objects::Threaded { stage, pending, .. } = &mut self.objects {
+            // A still: its own objects, now.
+            found = Some(wait_for(stage, Some(frame.seq))?);
+            *pending = false;
+        }
+        let objects_ms = found.as_ref().map(|f| f.ms);
+        let objects_at = found.as_ref().map(|f| f.at).filter(|at| *at != frame.pts);
+        let hands_zone = found.as_ref().and_then(|f| f.hands_zone);
+        let objects = found.map(|f| f.objects);
         Ok(Detections {
             frame_seq: frame.seq,
             at: frame.pts,
             faces,
             objects,
             hands_zone,
+            objects_at,
             inference_ms: InferenceTimes {
                 face_ms,
                 face_detector_ran: face_run.detector_ran,
@@ -151,6 +263,21 @@ impl Detector {
                 total_ms: start.elapsed().as_secs_f32() * 1000.0,
             },
         })
+    }
+}
+
+/// The next result of the object stage (the one for frame `seq` when given, older ones
+/// dropped), failing rather than hanging on a stuck worker.
+fn wait_for(stage: &ObjectStage, seq: Option<u64>) -> Result<ObjectResult, InferenceError> {
+    loop {
+        let result = stage.take(OBJECT_RESULT_TIMEOUT).unwrap_or_else(|| {
+            Err(InferenceError::ObjectStage {
+                reason: "no result within 30 s".into(),
+            })
+        })?;
+        if seq.is_none_or(|seq| result.frame_seq == seq) {
+            return Ok(result);
+        }
     }
 }
 

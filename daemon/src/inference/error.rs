@@ -87,6 +87,10 @@ pub enum InferenceError {
         accepted: String,
         alternatives: String,
     },
+    #[error(
+        "the object stage's thread stopped answering ({reason}); proctord restarts it on the next start"
+    )]
+    ObjectStage { reason: String },
     #[error("cannot decode image {path}: {reason}")]
     Image { path: PathBuf, reason: String },
 }

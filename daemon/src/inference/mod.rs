@@ -17,13 +17,14 @@ pub mod labels;
 pub mod model;
 pub mod nms;
 pub mod object_passes;
+pub mod object_stage;
 pub mod objects;
 pub mod preprocess;
 pub mod runtime;
 mod ssd;
 pub mod yolo;
 
-pub use detector::Detector;
+pub use detector::{Detector, ObjectsMode};
 pub use error::InferenceError;
 pub use frame_detector::{FrameDetector, ReplayDetector};
 pub use model::{CompileOptions, CompiledModel, ElementType, Quantization, RanOn, TensorInfo};

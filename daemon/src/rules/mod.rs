@@ -19,8 +19,9 @@
 //!   `eyes_away_after_s` (0 turns the rule off). Exclusive with `looking_away`;
 //! - `multiple_faces`: two faces or more;
 //! - `phone_detected` / `notes_detected` / `device_detected`: the class was seen on at
-//!   least `object_min_hits` of the last `object_window` object-detection frames (frames
-//!   with `objects: None` do not count);
+//!   least `object_min_share` (and at least `object_min_hits`) of the object-detection
+//!   frames of the last `object_window_s` seconds (frames with `objects: None` do not
+//!   count; an object result is timed by the frame it was computed on, `objects_at`);
 //! - `camera_lost`: more than `camera_lost_after_s` between two frames, or between the
 //!   last frame and `on_idle(now)`.
 //!
@@ -87,6 +88,8 @@ pub struct RulesEngine {
     last_frame_at: Option<Duration>,
     /// Whether the latest object-detection run saw a person.
     person_in_view: bool,
+    /// When the last object result was seen (see `Detections::objects_at`).
+    previous_objects_at: Duration,
     camera_lost: Episode,
     no_face: Episode,
     looking_away: Episode,
@@ -139,7 +142,13 @@ impl RulesEngine {
         let objects = OBJECT_KINDS
             .iter()
             .map(|&(kind, class)| {
-                ObjectRule::new(kind, class, cfg.object_window, cfg.object_min_hits)
+                ObjectRule::new(
+                    kind,
+                    class,
+                    seconds(cfg.object_window_s),
+                    cfg.object_min_share,
+                    cfg.object_min_hits,
+                )
             })
             .collect();
         Self {
@@ -147,6 +156,7 @@ impl RulesEngine {
             cfg,
             last_frame_at: None,
             person_in_view: false,
+            previous_objects_at: Duration::ZERO,
             camera_lost: Episode::new(EventKind::CameraLost),
             no_face: Episode::new(EventKind::NoFace),
             looking_away: Episode::new(EventKind::LookingAway),
@@ -176,8 +186,12 @@ impl RulesEngine {
 
         if let Some(objects) = &d.objects {
             self.person_in_view = attention::person_in_seat(objects, &self.cfg);
+            // Never later than this frame, nor earlier than the previous one: the rules'
+            // time does not go backwards.
+            let seen_at = d.objects_seen_at().clamp(self.previous_objects_at, at);
+            self.previous_objects_at = seen_at;
             for rule in &mut self.objects {
-                due.extend(rule.observe(at, objects));
+                due.extend(rule.observe(seen_at, objects));
             }
         }
 

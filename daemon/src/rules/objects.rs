@@ -1,6 +1,15 @@
 //! Object events (`phone_detected`, `notes_detected`, `device_detected`): a class counts
-//! as present when seen on at least `min_hits` of the last `window` frames on which object
-//! detection ran. Frames without object detection neither add nor remove evidence.
+//! as present when, among the frames on which object detection ran within the last
+//! `window` of frame time, it was seen on at least `min_hits` and on at least
+//! `min_share` of them. Frames without object detection neither add nor remove evidence.
+//!
+//! The window is a span of time, not a number of frames: the object stage's rate
+//! depends on the board and drops under load (`inference::object_stage`), and a phone
+//! held up for 2 s must be reported whether the stage ran 6 times in those 2 s or
+//! twice. So when fewer than `min_hits` object frames fit in the window at the stage's
+//! current rate, fewer hits do, but never fewer than two (one frame is never enough);
+//! and the window always holds at least the two newest object frames. At the default
+//! rate (an object frame every 0.3 s) this is the classic 3 of the last 5.
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -22,21 +31,32 @@ struct Sighting {
 pub(super) struct ObjectRule {
     class: ObjectClass,
     episode: Episode,
-    /// One entry per object-detection frame, newest last; `None` = class not seen.
-    window: VecDeque<Option<Sighting>>,
-    window_len: usize,
+    /// One entry per object-detection frame of the last `window`, newest last, with its
+    /// time; `None` = class not seen.
+    window: VecDeque<(Duration, Option<Sighting>)>,
+    window_span: Duration,
+    min_share: f64,
     min_hits: usize,
+    /// Time between the two newest object frames: the object stage's current rate.
+    interval: Option<Duration>,
 }
 
 impl ObjectRule {
-    pub(super) fn new(kind: EventKind, class: ObjectClass, window_len: u32, min_hits: u32) -> Self {
-        let window_len = window_len.max(1) as usize;
+    pub(super) fn new(
+        kind: EventKind,
+        class: ObjectClass,
+        window_span: Duration,
+        min_share: f64,
+        min_hits: u32,
+    ) -> Self {
         Self {
             class,
             episode: Episode::new(kind),
-            window: VecDeque::with_capacity(window_len),
-            window_len,
-            min_hits: (min_hits.max(1) as usize).min(window_len),
+            window: VecDeque::new(),
+            window_span,
+            min_share: min_share.clamp(f64::EPSILON, 1.0),
+            min_hits: min_hits.max(1) as usize,
+            interval: None,
         }
     }
 
@@ -55,10 +75,18 @@ impl ObjectRule {
                 label: o.label.clone(),
                 score: o.score,
             });
-        if self.window.len() == self.window_len {
+        if let Some((last, _)) = self.window.back() {
+            self.interval = Some(at.saturating_sub(*last));
+        }
+        // The window is (at − span, at]: a frame exactly one span old has left it; a slow
+        // stage's previous frame always stays.
+        let span = self
+            .window_span
+            .max(self.interval.map_or(Duration::ZERO, |i| i + i / 2));
+        while self.window.front().is_some_and(|(t, _)| *t + span <= at) {
             self.window.pop_front();
         }
-        self.window.push_back(best.clone());
+        self.window.push_back((at, best.clone()));
 
         if self.episode.is_active() {
             match best {
@@ -76,21 +104,16 @@ impl ObjectRule {
             return None;
         }
         // The onset is the first sighting in the window, not the one that completed it.
-        let onset = self
-            .window
-            .iter()
-            .flatten()
-            .next()
-            .map_or(at, |first| first.at);
+        let onset = self.sightings().next().map_or(at, |first| first.at);
         let mut details = EventDetails::default();
-        for seen in self.window.iter().flatten() {
+        for seen in self.sightings() {
             note_sighting(&mut details, seen);
         }
         self.episode.holds_since(onset, details)
     }
 
-    /// Ends the event once the class has dropped below `min_hits` of the window and has
-    /// not been seen for `clear_after`.
+    /// Ends the event once the class is no longer present in the window and has not been
+    /// seen for `clear_after`.
     pub(super) fn end_if_clear_for(
         &mut self,
         now: Duration,
@@ -104,6 +127,7 @@ impl ObjectRule {
             // A new event needs fresh sightings: old ones from the window would give it
             // an onset before this event's end.
             self.window.clear();
+            self.interval = None;
         }
         end
     }
@@ -114,11 +138,31 @@ impl ObjectRule {
 
     pub(super) fn close(&mut self, at: Duration) -> Option<RuleEvent> {
         self.window.clear();
+        self.interval = None;
         self.episode.close(at)
     }
 
+    fn sightings(&self) -> impl Iterator<Item = &Sighting> {
+        self.window.iter().filter_map(|(_, seen)| seen.as_ref())
+    }
+
+    /// Hits needed: `min_hits`, or as many object frames as fit in the window at the
+    /// stage's current rate when that is fewer, but at least two.
+    fn hits_needed(&self) -> usize {
+        let fit = match self.interval {
+            Some(i) if !i.is_zero() => {
+                (self.window_span.as_secs_f64() / i.as_secs_f64() + 1e-9).floor() as usize
+            }
+            _ => self.min_hits,
+        };
+        self.min_hits.min(fit.max(2))
+    }
+
     fn is_present(&self) -> bool {
-        self.window.iter().flatten().count() >= self.min_hits
+        let hits = self.sightings().count();
+        // A tolerance so that 3 of 5 frames meets a share of 0.6 despite rounding.
+        hits >= self.hits_needed()
+            && hits as f64 + 1e-9 >= self.min_share * self.window.len() as f64
     }
 }
 

@@ -58,6 +58,9 @@ pub fn run(shared: Arc<Shared>, mut analysis: Analysis) -> Result<(), String> {
                     shared
                         .health
                         .record_inference(a.detections.inference_ms.total_ms);
+                    if let Some(ms) = a.detections.inference_ms.objects_ms {
+                        shared.health.record_objects(ms);
+                    }
                     shared.analysis_heartbeat();
                     shared.notify_ready_once();
                     if let Some(down) = shared.take_down_since(session) {

@@ -24,6 +24,10 @@ pub struct Health {
     /// Sum of per-frame inference time, in microseconds.
     pub inference_us_total: AtomicU64,
     pub last_inference_us: AtomicU64,
+    /// Analysed frames an object-detection result joined, and the time spent on them in
+    /// microseconds (the object stage runs on its own thread at its own rate).
+    pub object_frames: AtomicU64,
+    pub object_us_total: AtomicU64,
     pub camera_connected: AtomicBool,
     pub camera_outages: AtomicU64,
     pub camera_outage_ms: AtomicU64,
@@ -44,9 +48,10 @@ pub struct Health {
 struct HealthState {
     camera: String,
     recording_note: String,
-    last_sample: Option<(Instant, u64, u64)>,
+    last_sample: Option<(Instant, u64, u64, u64)>,
     capture_fps: f64,
     analysis_fps: f64,
+    object_fps: f64,
     /// Counters at the start of the active session.
     session_base: Option<SessionBase>,
     events_by_kind: BTreeMap<&'static str, u64>,
@@ -109,6 +114,13 @@ impl Health {
             .or_default() += 1;
     }
 
+    /// An object-detection result that took `ms` joined an analysed frame.
+    pub fn record_objects(&self, ms: f32) {
+        self.object_frames.fetch_add(1, Relaxed);
+        self.object_us_total
+            .fetch_add((ms * 1000.0) as u64, Relaxed);
+    }
+
     /// Marks the start of a session: its report counts from here.
     pub fn begin_session(&self) {
         let base = SessionBase {
@@ -158,22 +170,25 @@ impl Health {
     pub fn sample_rates(&self) {
         let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
-        let (captured, analysed) = (
+        let (captured, analysed, objects) = (
             self.frames_captured.load(Relaxed),
             self.frames_analysed.load(Relaxed),
+            self.object_frames.load(Relaxed),
         );
-        if let Some((t, c, a)) = st.last_sample {
+        if let Some((t, c, a, o)) = st.last_sample {
             let dt = now.duration_since(t).as_secs_f64().max(1e-3);
             st.capture_fps = (captured - c) as f64 / dt;
             st.analysis_fps = (analysed - a) as f64 / dt;
+            st.object_fps = (objects - o) as f64 / dt;
         }
-        st.last_sample = Some((now, captured, analysed));
+        st.last_sample = Some((now, captured, analysed, objects));
     }
 
     /// The snapshot the status page, MQTT `health` and `/metrics` show.
     pub fn snapshot(&self, around: Surroundings) -> HealthSnapshot {
         let st = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let analysed = self.frames_analysed.load(Relaxed);
+        let object_frames = self.object_frames.load(Relaxed);
         let inference_ms_total = self.inference_us_total.load(Relaxed) as f64 / 1000.0;
         HealthSnapshot {
             uptime_s: around.uptime.as_secs(),
@@ -206,6 +221,15 @@ impl Health {
                         .map(|c| c.load(Relaxed))
                         .collect(),
                     sum: inference_ms_total,
+                },
+                objects_fps: round1(st.object_fps),
+                objects_frames: object_frames,
+                objects_mean_ms: if object_frames == 0 {
+                    0.0
+                } else {
+                    round1(
+                        self.object_us_total.load(Relaxed) as f64 / object_frames as f64 / 1000.0,
+                    )
                 },
             },
             recording: RecordingHealth {

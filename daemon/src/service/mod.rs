@@ -33,7 +33,7 @@ use crate::config::Config;
 use crate::control::Control;
 use crate::event::{EventDetails, EventKind, Phase, ProctorEvent, RuleEvent};
 use crate::health_snapshot::MqttHealth;
-use crate::inference::Detector;
+use crate::inference::{Detector, ObjectsMode};
 use crate::live::LiveView;
 use crate::pipeline::Analysis;
 use crate::publish::{Command, CommandResult, Publisher, ReceivedCommand};
@@ -388,7 +388,12 @@ impl Pipeline {
 pub fn run(config_path: &Path) -> anyhow::Result<()> {
     let cfg = Config::load(config_path)?;
     notify::status("loading models");
-    let detector = Detector::from_config(&cfg).context("cannot start the detector")?;
+    let mut detector = Detector::from_config(&cfg).context("cannot start the detector")?;
+    // Live, the object model runs on its own thread at the rate it can keep, so that it
+    // never delays the face path (see `inference::detector`).
+    detector
+        .set_objects_mode(ObjectsMode::Free)
+        .context("cannot start the object stage's thread")?;
     log::info!(
         "Models run on the {}.",
         detector.ran_on().as_str().to_uppercase()

@@ -52,11 +52,21 @@ pub fn recover(store: &Store, state_dir: &Path) -> Result<Recovery, StoreError> 
         recovery.clock_ahead = chrono::Duration::milliseconds(hb.clock_ahead_ms);
     }
     let owners = [active.as_ref().map(|s| s.id), None];
+    // The latest moment an event of the session is charged until (ended by the previous
+    // run or closed here): the gap starts no earlier, so no instant is both charged and
+    // a kiosk fault.
+    let mut charged_until: Option<DateTime<Utc>> = None;
     for owner in owners.iter().copied() {
         let records = match owner {
             Some(id) => store.events_for(id)?,
             None => store.kiosk_events()?,
         };
+        if owner.is_some() {
+            let ends = records.iter().filter(|r| r.phase == Phase::End);
+            for end in ends.filter(|r| !r.kind.is_kiosk_fault()) {
+                charged_until = charged_until.max(end.ended_at);
+            }
+        }
         for open in open_events(&records) {
             if open.kind == EventKind::DaemonDown {
                 recovery.down_since = Some(open.clone());
@@ -70,13 +80,16 @@ pub fn recover(store: &Store, state_dir: &Path) -> Result<Recovery, StoreError> 
                 end.duration_s.unwrap_or(0.0)
             );
             store.append_event(&end)?;
+            if owner.is_some() && !end.kind.is_kiosk_fault() {
+                charged_until = charged_until.max(end.ended_at);
+            }
             recovery.closed += 1;
         }
     }
     if let Some(session) = &active
         && recovery.down_since.is_none()
     {
-        let down = daemon_down_start(session, heartbeat.as_ref());
+        let down = daemon_down_start(session, heartbeat.as_ref(), charged_until);
         log::warn!(
             "Session {} was running when proctord stopped; the time until it analyses a frame again is recorded as daemon_down from {}.",
             session.id,
@@ -129,12 +142,19 @@ fn end_at_evidence(start: &ProctorEvent, heartbeat: Option<&Heartbeat>) -> Proct
     }
 }
 
-/// The Start of the gap between the previous run's last evidence and this run.
-fn daemon_down_start(session: &Session, heartbeat: Option<&Heartbeat>) -> ProctorEvent {
+/// The Start of the gap between the previous run's last evidence and this run, and not
+/// before `charged_until`. (An event closed at the last analysed frame ends on its own
+/// stream clock, which can run a few milliseconds past that frame's wall time.)
+fn daemon_down_start(
+    session: &Session,
+    heartbeat: Option<&Heartbeat>,
+    charged_until: Option<DateTime<Utc>>,
+) -> ProctorEvent {
     // Without a heartbeat nothing of the session was ever analysed.
     let since = heartbeat
         .map_or(session.started_at, Heartbeat::evidence_until)
-        .max(session.started_at);
+        .max(session.started_at)
+        .max(charged_until.unwrap_or(session.started_at));
     ProctorEvent {
         id: Uuid::now_v7(),
         session_id: Some(session.id),
