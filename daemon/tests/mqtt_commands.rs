@@ -250,3 +250,62 @@ async fn every_command_is_answered_and_stale_replayed_retained_or_malformed_ones
         "a refused command was handed on"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_replayed_after_the_daemon_restarted_is_refused() {
+    let broker = Mosquitto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let office = operator(broker.port()).await;
+    let command_topic = topic("k-restart", "cmd/session");
+    let cfg = MqttConfig {
+        accept_commands: true,
+        ..broker.mqtt_config()
+    };
+    let valid = start("once", Utc::now(), "Ada Lovelace");
+
+    // The first run carries the command out.
+    let mut first = Publisher::spawn(&cfg, &kiosk("k-restart"), store.clone(), health()).unwrap();
+    let mut commands = first.take_commands().unwrap();
+    wait_for_status(&first, Duration::from_secs(10), |s| {
+        s.subscribed_to_commands
+    })
+    .await;
+    office
+        .publish(&command_topic, QoS::AtLeastOnce, false, valid.clone())
+        .await
+        .unwrap();
+    let command = tokio::time::timeout(Duration::from_secs(10), commands.recv())
+        .await
+        .expect("the command in time")
+        .unwrap();
+    assert_eq!(command.command_id, "once");
+    first.shutdown().await;
+
+    // A new run (nothing in memory) gets the same command again within its expiry.
+    let mut second = Publisher::spawn(&cfg, &kiosk("k-restart"), store.clone(), health()).unwrap();
+    let mut commands = second.take_commands().unwrap();
+    wait_for_status(&second, Duration::from_secs(10), |s| {
+        s.subscribed_to_commands
+    })
+    .await;
+    let mut results = Subscriber::connect(
+        broker.port(),
+        "office-results",
+        &topic("k-restart", "cmd/result"),
+    )
+    .await;
+    office
+        .publish(&command_topic, QoS::AtLeastOnce, false, valid)
+        .await
+        .unwrap();
+    let answers = results
+        .collect_until(Duration::from_secs(10), |m| !m.is_empty())
+        .await;
+    let answer: CommandResult = serde_json::from_slice(&answers[0].payload).unwrap();
+    assert_eq!(answer.command_id.as_deref(), Some("once"));
+    assert!(!answer.accepted, "{answer:?}");
+    assert!(answer.detail.contains("already received"), "{answer:?}");
+    assert!(commands.try_recv().is_err(), "the replay was carried out");
+    second.shutdown().await;
+}

@@ -75,6 +75,10 @@ pub enum CommandError {
     Retained,
     #[error("the kiosk is not taking commands right now (too many waiting); send it again")]
     Busy,
+    #[error(
+        "the kiosk could not record the command id ({0}), so it did not carry the command out: check the kiosk's disk, then send it again"
+    )]
+    NotRecorded(String),
 }
 
 /// What proctord answers on `…/cmd/result`, once per command.

@@ -224,6 +224,15 @@ impl Running {
         } else {
             ReceivedCommand::parse(&message.payload, now, self.drain.command_expiry_s)
                 .and_then(|command| self.replays.admit(&command, now).map(|()| command))
+                .and_then(|command| {
+                    // Also across restarts: the id is on disk before the command runs.
+                    let store = &self.drain.store;
+                    match store.admit_command_id(&command.command_id, command.expires_at, now) {
+                        Ok(true) => Ok(command),
+                        Ok(false) => Err(CommandError::Replayed(command.command_id.clone())),
+                        Err(e) => Err(CommandError::NotRecorded(e.to_string())),
+                    }
+                })
         };
         let command_id = match &received {
             Ok(command) => Some(command.command_id.clone()),

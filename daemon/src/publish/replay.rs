@@ -1,5 +1,7 @@
 //! Refuses a command whose `command_id` was already received while it is still valid.
 //! A replay after its expiry is refused as stale anyway, so ids are forgotten then.
+//! This in-memory guard is the cheap, bounded first gate within one run; the store's
+//! `command_ids` tree then refuses a replay that arrives after a restart.
 
 use std::collections::HashMap;
 

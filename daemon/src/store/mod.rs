@@ -70,6 +70,7 @@
 
 pub mod audit;
 pub mod chain;
+mod command_ids;
 pub mod deletion;
 mod error;
 mod events;
