@@ -30,6 +30,24 @@ async fn operator(port: u16) -> AsyncClient {
     client
 }
 
+/// The next command the publisher hands on, within 10 s.
+async fn next_command(
+    commands: &mut tokio::sync::mpsc::Receiver<proctord::publish::ReceivedCommand>,
+) -> proctord::publish::ReceivedCommand {
+    tokio::time::timeout(Duration::from_secs(10), commands.recv())
+        .await
+        .expect("a command in time")
+        .unwrap()
+}
+
+/// One command as the central office sends it (QoS 1, not retained).
+async fn send(office: &AsyncClient, topic: &str, payload: impl Into<Vec<u8>>) {
+    office
+        .publish(topic, QoS::AtLeastOnce, false, payload.into())
+        .await
+        .unwrap();
+}
+
 fn start(command_id: &str, issued_at: chrono::DateTime<Utc>, candidate: &str) -> String {
     json!({
         "action": "start",
@@ -176,23 +194,14 @@ async fn every_command_is_answered_and_stale_replayed_retained_or_malformed_ones
         start("stale", stale, "Ada").into_bytes(),
     ];
     for payload in refused {
-        office
-            .publish(&command_topic, QoS::AtLeastOnce, false, payload)
-            .await
-            .unwrap();
+        send(&office, &command_topic, payload).await;
     }
     let valid = start("valid", Utc::now(), "Ada Lovelace");
     for _ in 0..2 {
-        office
-            .publish(&command_topic, QoS::AtLeastOnce, false, valid.clone())
-            .await
-            .unwrap();
+        send(&office, &command_topic, valid.clone()).await;
     }
 
-    let command = tokio::time::timeout(Duration::from_secs(10), commands.recv())
-        .await
-        .expect("a command in time")
-        .unwrap();
+    let command = next_command(&mut commands).await;
     assert_eq!(command.command_id, "valid");
     assert_eq!(
         command.command,
@@ -271,14 +280,8 @@ async fn a_command_replayed_after_the_daemon_restarted_is_refused() {
         s.subscribed_to_commands
     })
     .await;
-    office
-        .publish(&command_topic, QoS::AtLeastOnce, false, valid.clone())
-        .await
-        .unwrap();
-    let command = tokio::time::timeout(Duration::from_secs(10), commands.recv())
-        .await
-        .expect("the command in time")
-        .unwrap();
+    send(&office, &command_topic, valid.clone()).await;
+    let command = next_command(&mut commands).await;
     assert_eq!(command.command_id, "once");
     first.shutdown().await;
 
@@ -295,10 +298,7 @@ async fn a_command_replayed_after_the_daemon_restarted_is_refused() {
         &topic("k-restart", "cmd/result"),
     )
     .await;
-    office
-        .publish(&command_topic, QoS::AtLeastOnce, false, valid)
-        .await
-        .unwrap();
+    send(&office, &command_topic, valid).await;
     let answers = results
         .collect_until(Duration::from_secs(10), |m| !m.is_empty())
         .await;
