@@ -375,11 +375,15 @@ import json, sys
 o = sys.argv[1]
 before, after = (json.load(open(f"{o}/report-{w}.json")) for w in ("before", "after"))
 # The chain head is read from the store when the report is made: records may follow
-# (proctord verify checks the chain), none may go.
+# (proctord verify checks the chain), none may go. The access log grows with every view
+# of the report (the test's own download before the upgrade among them): entries may
+# follow, none may go.
 def strip(r):
-    return {k: v for k, v in r.items() if k != "evidence_chain"}
+    return {k: v for k, v in r.items() if k not in ("evidence_chain", "access_log")}
 assert strip(before) == strip(after), "report differs"
 assert after["evidence_chain"]["records"] >= before["evidence_chain"]["records"], "chain records lost"
+logged_before, logged_after = before.get("access_log", []), after.get("access_log", [])
+assert logged_after[:len(logged_before)] == logged_before, "access log entries lost"
 rb, ra = (json.load(open(f"{o}/recordings-{w}.json")) for w in ("before", "after"))
 assert rb == ra, f"recordings differ: {rb} vs {ra}"
 PY

@@ -73,7 +73,7 @@ pub fn pair_events(
 
 /// Stream times are exact (frame timestamps); the wall clock is the fallback for events
 /// that have none (logged by the API).
-fn closed_duration_s(end: &ProctorEvent) -> f64 {
+pub(crate) fn closed_duration_s(end: &ProctorEvent) -> f64 {
     if let Some(ended_at_s) = end.ended_at_s {
         return ended_at_s - end.started_at_s;
     }

@@ -17,6 +17,7 @@ mod timeline;
 
 use std::path::PathBuf;
 
+pub(crate) use events::closed_duration_s;
 pub use events::{ReportEvent, pair_events};
 pub use evidence::{Evidence, EvidenceGap, GAP_KINDS};
 pub use html::render_html;

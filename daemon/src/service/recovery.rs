@@ -64,7 +64,7 @@ pub fn recover(store: &Store, state_dir: &Path) -> Result<Recovery, StoreError> 
         if owner.is_some() {
             let ends = records.iter().filter(|r| r.phase == Phase::End);
             for end in ends.filter(|r| !r.kind.is_kiosk_fault()) {
-                charged_until = charged_until.max(end.ended_at);
+                charged_until = charged_until.max(charged_end(end));
             }
         }
         for open in open_events(&records) {
@@ -81,7 +81,7 @@ pub fn recover(store: &Store, state_dir: &Path) -> Result<Recovery, StoreError> 
             );
             store.append_event(&end)?;
             if owner.is_some() && !end.kind.is_kiosk_fault() {
-                charged_until = charged_until.max(end.ended_at);
+                charged_until = charged_until.max(charged_end(&end));
             }
             recovery.closed += 1;
         }
@@ -140,6 +140,15 @@ fn end_at_evidence(start: &ProctorEvent, heartbeat: Option<&Heartbeat>) -> Proct
         },
         ..start.clone()
     }
+}
+
+/// Where an ended event's charge ends as the report counts it (onset plus its duration
+/// on the event's stream clock), or its recorded end if that is later.
+fn charged_end(end: &ProctorEvent) -> Option<DateTime<Utc>> {
+    let duration_s = crate::report::closed_duration_s(end);
+    let by_duration =
+        end.started_at + chrono::Duration::microseconds((duration_s * 1e6).ceil() as i64);
+    Some(by_duration).max(end.ended_at)
 }
 
 /// The Start of the gap between the previous run's last evidence and this run, and not
