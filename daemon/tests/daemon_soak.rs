@@ -55,8 +55,10 @@ fn key(e: &ProctorEvent) -> (Uuid, Phase) {
 
 /// Seconds of `[a, a + a_s]` inside `[b, b + b_s]`.
 fn overlap_s(a: DateTime<Utc>, a_s: f64, b: DateTime<Utc>, b_s: f64) -> f64 {
-    let ms = |t: DateTime<Utc>| t.timestamp_millis() as f64 / 1000.0;
-    let (a0, b0) = (ms(a), ms(b));
+    // Microseconds, as the store keeps them: truncating to milliseconds made up overlaps
+    // of up to 1 ms between an event and a gap that touch.
+    let seconds = |t: DateTime<Utc>| t.timestamp_micros() as f64 / 1e6;
+    let (a0, b0) = (seconds(a), seconds(b));
     ((a0 + a_s).min(b0 + b_s) - a0.max(b0)).max(0.0)
 }
 
