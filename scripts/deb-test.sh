@@ -246,7 +246,15 @@ session=$(api POST /api/interviews/start '{"candidate":"Deb Test"}' | json_field
 sleep 10
 api POST /api/interviews/$session/end >$out/end.json; r end_rc $?
 api GET /api/reports/$session >$out/report-before.json
+# The recorder closes the session's last segments after the end is answered (it waits
+# for GStreamer's EOS, up to 5 s), so the listing is taken once two reads a second apart agree.
 api GET /api/interviews/$session/recordings >$out/recordings-before.json
+for _ in $(seq 1 15); do
+  sleep 1
+  api GET /api/interviews/$session/recordings >$out/recordings-settled.json
+  cmp -s $out/recordings-before.json $out/recordings-settled.json && break
+  mv $out/recordings-settled.json $out/recordings-before.json
+done
 pid1=$(prop MainPID); r pid_before "$pid1"
 
 # upgrade
@@ -378,9 +386,8 @@ before, after = (json.load(open(f"{o}/report-{w}.json")) for w in ("before", "af
 # (proctord verify checks the chain), none may go. The access log grows with every view
 # of the report (the test's own download before the upgrade among them): entries may
 # follow, none may go.
-def strip(r):
-    return {k: v for k, v in r.items() if k not in ("evidence_chain", "access_log")}
-assert strip(before) == strip(after), "report differs"
+changed = sorted(k for k in set(before) | set(after) if k not in ("evidence_chain", "access_log") and before.get(k) != after.get(k))
+assert not changed, f"report differs in {changed}: before {[before.get(k) for k in changed]} after {[after.get(k) for k in changed]}"
 assert after["evidence_chain"]["records"] >= before["evidence_chain"]["records"], "chain records lost"
 logged_before, logged_after = before.get("access_log", []), after.get("access_log", [])
 assert logged_after[:len(logged_before)] == logged_before, "access log entries lost"

@@ -326,7 +326,7 @@ fn a_store_written_by_a_newer_proctord_is_refused_with_an_error_that_says_what_t
     drop(Store::open(dir.path()).unwrap());
     {
         // What a future proctord would leave behind (layout documented in `store`).
-        let db = sled::open(dir.path()).unwrap();
+        let db = sled_reopened(dir.path());
         db.open_tree("meta")
             .unwrap()
             .insert("schema_version", &(SCHEMA_VERSION + 1).to_be_bytes())
@@ -429,4 +429,23 @@ fn every_write_that_returned_ok_survives_the_process_dying_right_after() {
             OutboxTopic::Reports
         ]
     );
+}
+
+/// Opens a sled database the test has just closed. sled's flusher thread lets go of the
+/// file lock a moment after the last handle is dropped, so an immediate reopen can find it
+/// still held (seen once in CI as WouldBlock).
+fn sled_reopened(dir: &std::path::Path) -> sled::Db {
+    for _ in 0..100 {
+        match sled::open(dir) {
+            Ok(db) => return db,
+            Err(e) if e.to_string().contains("could not acquire lock") => {
+                std::thread::sleep(std::time::Duration::from_millis(20))
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+    panic!(
+        "{} stayed locked for 2 s after the store was closed",
+        dir.display()
+    )
 }

@@ -93,8 +93,8 @@ fn the_runtime_recipe_pins_the_library_the_daemon_accepts() {
     ] {
         assert!(recipe.contains(sha), "litert-runtime does not pin {sha}");
         assert!(
-            read("scripts/setup.sh").contains(sha),
-            "scripts/setup.sh and the recipe disagree on {sha}"
+            read("scripts/litert.sh").contains(sha),
+            "scripts/litert.sh (the pin setup.sh and the .deb use) and the recipe disagree on {sha}"
         );
     }
     assert!(

@@ -54,7 +54,16 @@ mod tests {
             assert!(store.admit_command_id("c-1", expires, now).unwrap());
             assert!(!store.admit_command_id("c-1", expires, now).unwrap());
         }
-        let store = Store::open(dir.path()).unwrap();
+        // sled lets go of its file lock a moment after the last handle is dropped.
+        let store = (0..100)
+            .find_map(|_| match Store::open(dir.path()) {
+                Err(StoreError::Locked { .. }) => {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                    None
+                }
+                other => Some(other.unwrap()),
+            })
+            .expect("the store stayed locked for 2 s after it was closed");
         assert!(!store.admit_command_id("c-1", expires, now).unwrap());
         // Past its expiry the id is forgotten (the command itself is refused as stale).
         let later = expires + chrono::Duration::seconds(1);
