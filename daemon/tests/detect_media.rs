@@ -14,7 +14,7 @@ use proctord::detections::{Detections, ObjectClass};
 use proctord::frame::Frame;
 use proctord::inference::Detector;
 
-use media::{config, media};
+use media::{PHOTOS_WITHOUT_A_PHONE, config, media};
 
 /// One detector for the whole file: models are loaded once, as in the daemon.
 static DETECTOR: Mutex<Option<Detector>> = Mutex::new(None);
@@ -222,23 +222,7 @@ fn the_tracker_notices_a_face_that_left_and_finds_the_next_one_on_the_same_frame
 
 #[test]
 fn no_phone_is_seen_on_any_photo_without_one() {
-    for rel in [
-        "single_face/grace_hopper.bmp",
-        "single_face/skimage_astronaut.png",
-        "single_face/intel_head-pose-male_f00.png",
-        "single_face/obama.jpg",
-        "multi_person/coral_face.jpg",
-        "multi_person/two_people.jpg",
-        "multi_person/intel_head-pose-female-and-male_f00.png",
-        "looking_away/skimage_camera.png",
-        "looking_away/intel_head-pose-female_f14.png",
-        "book_notes/coco_000000000446.jpg",
-        "book_notes/skimage_page.png",
-        "laptop_monitor/coco_000000000384.jpg",
-        "no_person/coco_000000000643_desk_monitor.jpg",
-        "no_person/intel_people-detection_f22.png",
-        "no_person/tfexamples_table.jpg",
-    ] {
+    for rel in PHOTOS_WITHOUT_A_PHONE {
         let d = detect(rel);
         let phones: Vec<_> = d
             .objects

@@ -15,7 +15,7 @@ use proctord::config::Config;
 use proctord::detections::{BBox, DetectedObject, Detections, ObjectClass};
 use proctord::inference::Detector;
 
-use media::{config, media, repo};
+use media::{PHOTOS_WITHOUT_A_PHONE, config, media, repo};
 
 /// YOLOv8n int8 with its AGPL-3.0 licence accepted, both object passes on.
 fn yolo_config() -> Config {
@@ -94,23 +94,7 @@ fn the_hands_and_desk_pass_runs_below_the_face_and_its_boxes_are_in_frame_coordi
 
 #[test]
 fn no_phone_is_seen_on_any_photo_without_one() {
-    for rel in [
-        "single_face/grace_hopper.bmp",
-        "single_face/skimage_astronaut.png",
-        "single_face/intel_head-pose-male_f00.png",
-        "single_face/obama.jpg",
-        "multi_person/coral_face.jpg",
-        "multi_person/two_people.jpg",
-        "multi_person/intel_head-pose-female-and-male_f00.png",
-        "looking_away/skimage_camera.png",
-        "looking_away/intel_head-pose-female_f14.png",
-        "book_notes/coco_000000000446.jpg",
-        "book_notes/skimage_page.png",
-        "laptop_monitor/coco_000000000384.jpg",
-        "no_person/coco_000000000643_desk_monitor.jpg",
-        "no_person/intel_people-detection_f22.png",
-        "no_person/tfexamples_table.jpg",
-    ] {
+    for rel in PHOTOS_WITHOUT_A_PHONE {
         let phones: Vec<_> = of(&detect(rel), ObjectClass::Phone)
             .into_iter()
             .cloned()

@@ -11,6 +11,26 @@ pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+/// Every photo in ../shared/media that shows no phone (faces, books, screens, empty
+/// rooms): no object detector may report one on them.
+pub const PHOTOS_WITHOUT_A_PHONE: [&str; 15] = [
+    "single_face/grace_hopper.bmp",
+    "single_face/skimage_astronaut.png",
+    "single_face/intel_head-pose-male_f00.png",
+    "single_face/obama.jpg",
+    "multi_person/coral_face.jpg",
+    "multi_person/two_people.jpg",
+    "multi_person/intel_head-pose-female-and-male_f00.png",
+    "looking_away/skimage_camera.png",
+    "looking_away/intel_head-pose-female_f14.png",
+    "book_notes/coco_000000000446.jpg",
+    "book_notes/skimage_page.png",
+    "laptop_monitor/coco_000000000384.jpg",
+    "no_person/coco_000000000643_desk_monitor.jpg",
+    "no_person/intel_people-detection_f22.png",
+    "no_person/tfexamples_table.jpg",
+];
+
 /// A file of ../shared/media (beside the project root).
 pub fn media(rel: &str) -> PathBuf {
     repo().join("../shared/media").join(rel)
