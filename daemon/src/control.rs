@@ -15,9 +15,15 @@ use crate::session::{Session, SessionHealth};
 use crate::store::{EndOfSession, Store, StoreError};
 
 mod deletion;
+mod open_recording;
 mod review;
 
 pub use deletion::DeletionOutcome;
+use open_recording::OpenRecording;
+
+/// How long ending a session waits for its recorder to close the last segment: the
+/// recorder's own finish timeout (5 s) plus a camera read in progress.
+const RECORDING_CLOSE_WAIT: std::time::Duration = std::time::Duration::from_secs(8);
 
 #[derive(Debug, thiserror::Error)]
 pub enum ControlError {
@@ -55,6 +61,8 @@ struct Inner {
     close_open_events: Mutex<Option<Arc<dyn Fn() + Send + Sync>>>,
     /// The daemon's one clock (installed by the pipeline; the system clock until then).
     clock: Mutex<Option<WallNow>>,
+    /// The session whose recording the recorder still has open.
+    open_recording: OpenRecording,
 }
 
 /// Now, on the daemon's clock (see `clock::WallMap`).
@@ -79,6 +87,7 @@ impl Control {
                 live_health: Mutex::new(SessionHealth::default()),
                 close_open_events: Mutex::new(None),
                 clock: Mutex::new(None),
+                open_recording: OpenRecording::default(),
             }),
         })
     }
@@ -99,6 +108,16 @@ impl Control {
     /// Changes of the active session (the pipeline and the status page follow it).
     pub fn watch_active(&self) -> watch::Receiver<Option<Session>> {
         self.inner.active_tx.subscribe()
+    }
+
+    /// The recorder started recording `session` (ending it waits until it is closed).
+    pub fn recording_opened(&self, session: Uuid) {
+        self.inner.open_recording.opened(session);
+    }
+
+    /// The recorder closed `session`'s recording; its segments are in the store.
+    pub fn recording_closed(&self, session: Uuid) {
+        self.inner.open_recording.closed(session);
     }
 
     /// Every event as it is recorded (for the status page's live feed).
@@ -219,6 +238,16 @@ impl Control {
             })?;
         if is_active {
             self.inner.active_tx.send_replace(None);
+            if !self
+                .inner
+                .open_recording
+                .wait_closed(id, RECORDING_CLOSE_WAIT)
+            {
+                log::warn!(
+                    "Session {id} ended, but its recording was not closed within {} s; its last segment is listed once the recorder closes it.",
+                    RECORDING_CLOSE_WAIT.as_secs()
+                );
+            }
         }
         let report = report.expect("the report is built when the session ends");
         log::info!(

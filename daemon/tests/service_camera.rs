@@ -100,6 +100,15 @@ struct Rig {
 
 impl Rig {
     fn start(
+        mut cfg: Config,
+        script: impl Fn(Duration) -> Scene + Send + Sync + 'static,
+        wall_step: Option<(Duration, chrono::Duration)>,
+    ) -> Rig {
+        cfg.recording.enabled = false;
+        Rig::start_recording_as_configured(cfg, script, wall_step)
+    }
+
+    fn start_recording_as_configured(
         cfg: Config,
         script: impl Fn(Duration) -> Scene + Send + Sync + 'static,
         wall_step: Option<(Duration, chrono::Duration)>,
@@ -107,7 +116,6 @@ impl Rig {
         let dir = tempfile::tempdir().unwrap();
         let mut cfg = cfg;
         cfg.kiosk.state_dir = dir.path().to_path_buf();
-        cfg.recording.enabled = false;
         let store = Store::open(dir.path().join("store")).unwrap();
         let control = Control::new(store.clone(), cfg.clone(), vec![]).unwrap();
         let detector = Detector::from_config(&cfg).expect("run `make setup` first");
@@ -155,6 +163,37 @@ impl Rig {
 
 fn still(name: &str) -> Frame {
     load_still(&media(name)).unwrap()
+}
+
+#[test]
+fn once_ending_a_session_has_answered_its_recording_is_listed_to_the_end() {
+    let mut cfg = config();
+    cfg.recording.enabled = true;
+    cfg.detection.max_analysis_fps = 2.0;
+    let face = still("single_face/obama.jpg");
+    let rig = Rig::start_recording_as_configured(cfg, move |_| Scene::Shows(face.clone()), None);
+    let session = rig
+        .control
+        .start_session("Grace Hopper", None, None)
+        .unwrap();
+    let started = rig.clocks.monotonic();
+    rig.run_until(started + Duration::from_secs(4));
+
+    let report = rig.control.end_session(session.id).unwrap();
+    // Read at once, before the pipeline stops (stopping would close the recording too).
+    let segments = rig.store.segments_for(session.id).unwrap();
+    let recorded_s: f64 = segments.iter().map(|s| s.duration_s).sum();
+    rig.pipeline.stop().unwrap();
+
+    assert!(
+        !segments.is_empty(),
+        "the session's last segment was not listed when the end answered"
+    );
+    assert!(
+        recorded_s >= 3.5 && recorded_s <= report.duration_s + 0.5,
+        "{recorded_s:.1} s recorded of a {:.1} s session: {segments:?}",
+        report.duration_s
+    );
 }
 
 #[test]

@@ -198,6 +198,7 @@ impl SessionRecorder {
                 self.shared
                     .health
                     .set_recording_note(format!("recording with {}", r.encoder()));
+                self.shared.control.recording_opened(id);
                 self.recorder = Some(r);
             }
             Err(e) => self.stopped_with(id, &e.to_string()),
@@ -252,6 +253,7 @@ impl SessionRecorder {
         self.shared.record(&event);
         if let Some(r) = self.recorder.take() {
             let _ = r.finish();
+            self.shared.control.recording_closed(session_id);
         }
     }
 
@@ -260,6 +262,9 @@ impl SessionRecorder {
             let dir = r.session_dir().to_path_buf();
             if let Err(e) = r.finish() {
                 log::warn!("Closing the recording in {} failed: {e}", dir.display());
+            }
+            if let Some(id) = self.session {
+                self.shared.control.recording_closed(id);
             }
             self.shared.health.recording.store(false, Relaxed);
             self.shared

@@ -242,7 +242,7 @@ pub fn routes_table() -> Routes {
             deletion::delete,
         )
         .add(
-            RouteDoc::new(Post, "/api/interviews/{id}/end", Proctor, "End a session: its final score"),
+            RouteDoc::new(Post, "/api/interviews/{id}/end", Proctor, "End a session: its final score, once its recording is closed"),
             interviews::end,
         )
         .add(
