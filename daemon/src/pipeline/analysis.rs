@@ -11,49 +11,7 @@ use crate::frame::Frame;
 use crate::inference::{FrameDetector, InferenceError};
 use crate::rules::RulesEngine;
 
-/// Which frames are analysed under `[detection] max_analysis_fps`: `detect`, `analyze`
-/// and the daemon pick the same ones.
-#[derive(Clone, Debug)]
-pub struct FrameSelector {
-    /// Frames closer than this to the last analysed one are skipped.
-    min_gap: Duration,
-    last_analysed: Option<Duration>,
-}
-
-impl FrameSelector {
-    pub fn new(cfg: &Config) -> FrameSelector {
-        let fps = cfg.detection.max_analysis_fps;
-        let min_gap = if fps > 0.0 {
-            Duration::from_secs_f32(1.0 / fps)
-        } else {
-            Duration::ZERO
-        };
-        FrameSelector {
-            min_gap,
-            last_analysed: None,
-        }
-    }
-
-    /// Whether `pts` is due for analysis. A frame a little early (less than half a frame
-    /// interval of a 60 fps camera) still counts, so 30 fps input at max 10 fps analyses
-    /// every third frame rather than drifting.
-    pub fn is_due(&self, pts: Duration) -> bool {
-        const JITTER: Duration = Duration::from_millis(8);
-        match self.last_analysed {
-            None => true,
-            Some(last) => pts + JITTER >= last + self.min_gap,
-        }
-    }
-
-    /// Takes the frame at `pts` if it is due; returns whether it was taken.
-    pub fn take(&mut self, pts: Duration) -> bool {
-        let due = self.is_due(pts);
-        if due {
-            self.last_analysed = Some(pts);
-        }
-        due
-    }
-}
+use super::FrameSelector;
 
 pub struct Analysis {
     detector: Box<dyn FrameDetector>,
