@@ -97,7 +97,7 @@ fn face_path(c: &mut Criterion) {
     // Peers: the raw invokes the path is built on.
     let mut detector = load_detector();
     detector.preprocess(rgb, w, h).unwrap();
-    g.bench_function("peer: face detector invoke", |b| {
+    g.bench_function(format!("peer: face detector invoke {tag}"), |b| {
         b.iter(|| detector.invoke().unwrap())
     });
     let mut mesh = load_mesh();
@@ -112,7 +112,7 @@ fn face_path(c: &mut Criterion) {
         [f.keypoints[0][0] * w as f32, f.keypoints[0][1] * h as f32],
         [f.keypoints[1][0] * w as f32, f.keypoints[1][1] * h as f32],
     );
-    g.bench_function("peer: landmarks (warp + invoke)", |b| {
+    g.bench_function(format!("peer: landmarks (warp + invoke) {tag}"), |b| {
         b.iter(|| mesh.run(rgb, w, h, &roi).unwrap())
     });
     g.finish();
