@@ -146,10 +146,12 @@ build() {
   local bin=$CARGO_TARGET_DIR/$TARGET/$dir/proctord
   log "built in $((SECONDS - t0)) s: $(du -h "$bin" | cut -f1) $(file -b "$bin" | cut -d, -f1-2)"
   # The smoke test: the arm64 binary starts under qemu with the sysroot's GStreamer.
+  # GST_REGISTRY_FORK=no: GStreamer scans its plugins in a forked child, and a process
+  # forked from a threaded one spins forever under qemu-user (check-config hung 10 min).
   QEMU_LD_PREFIX=/usr/aarch64-linux-gnu LD_LIBRARY_PATH=$multiarch:$SYSROOT/lib/aarch64-linux-gnu \
     qemu-aarch64-static "$bin" --help >/dev/null
   QEMU_LD_PREFIX=/usr/aarch64-linux-gnu LD_LIBRARY_PATH=$multiarch:$SYSROOT/lib/aarch64-linux-gnu \
-    qemu-aarch64-static "$bin" check-config --config config/proctord.toml
+    GST_REGISTRY_FORK=no timeout 300 qemu-aarch64-static "$bin" check-config --config config/proctord.toml
   log "ok: $bin runs under qemu-aarch64-static"
 }
 

@@ -92,7 +92,8 @@ EOF
 check_arm64() {
   local deb=${1:-} work t0=$SECONDS
   work=$(mktemp -d /tmp/proctord-deb-arm64.XXXXXX)
-  [[ ${KEEP:-0} == 1 ]] && say "work directory kept: $work" || trap 'rm -rf "$work"' EXIT
+  # Expanded now: \$work is local to this function, gone when the EXIT trap runs.
+  [[ ${KEEP:-0} == 1 ]] && say "work directory kept: $work" || trap "rm -rf '$work'" EXIT
   if [[ -z $deb ]]; then
     say "cross-building and packaging arm64 (PROFILE=${PROFILE:-dev})"
     deb=$(env -u PROCTORD_BIN PROCTORD_HOST_BIN="${PROCTORD_BIN:-}" PROFILE="${PROFILE:-dev}" DEB_OUT="$work" \

@@ -88,8 +88,10 @@ cross_binary() {
   echo "$target_dir/aarch64-unknown-linux-gnu/$(profile_dir)/proctord"
 }
 
-# The shared libraries an ELF file needs (DT_NEEDED), sorted.
-needed() { objdump -p "$1" | sed -n 's/^ *NEEDED *//p' | sort; }
+# The shared libraries an ELF file needs (DT_NEEDED), sorted; the dynamic loader
+# (ld-linux-x86-64.so.2, ld-linux-aarch64.so.1) is named per architecture but comes with
+# libc6 on each, so it is left out of the comparison between architectures.
+needed() { objdump -p "$1" | sed -n 's/^ *NEEDED *//p' | grep -v '^ld-linux-' | sort; }
 
 # shlibs:Depends of the host binary and the LiteRT library, from dpkg-shlibdeps.
 shlib_depends() {
@@ -206,7 +208,7 @@ EOF
     [[ $(needed "$bin") == "$(needed "$host_bin")" ]] \
       || die "the arm64 and amd64 binaries need different libraries; declare the arm64 Depends by hand:
 $(diff <(needed "$host_bin") <(needed "$bin"))"
-    depends=$(shlib_depends "$(realpath "$host_bin")" "runtime/libLiteRt.so")
+    depends=$(shlib_depends "$(realpath "$host_bin")" "$(realpath runtime/libLiteRt.so)")
   fi
   [[ -n $depends ]] || die "dpkg-shlibdeps found no dependencies"
   local gst_depends gst_recommends files
