@@ -1126,14 +1126,8 @@ async fn answers_have_the_shape_the_openapi_document_gives_them() {
     }
     let event = format!("/api/detections/{}/review", recorded.faces);
     let body = json!({ "decision": "confirmed" });
-    check(
-        Method::POST,
-        &event,
-        "/api/detections/{id}/review",
-        Some(body),
-        ok,
-    )
-    .await;
+    let review = "/api/detections/{id}/review";
+    check(Method::POST, &event, review, Some(body), ok).await;
     let body = json!({ "candidate": "Mary Jackson", "exam_id": "M-1" });
     let start = "/api/interviews/start";
     check(Method::POST, start, start, Some(body), StatusCode::CREATED).await;
@@ -1145,23 +1139,11 @@ async fn answers_have_the_shape_the_openapi_document_gives_them() {
     check(Method::POST, &end, "/api/interviews/{id}/end", None, ok).await;
     let doomed = format!("/api/interviews/{}", doomed.session);
     let body = json!({ "reason": "request 12" });
-    check(
-        Method::DELETE,
-        &doomed,
-        "/api/interviews/{id}",
-        Some(body),
-        ok,
-    )
-    .await;
+    let one = "/api/interviews/{id}";
+    check(Method::DELETE, &doomed, one, Some(body), ok).await;
     // Errors have the error body.
-    check(
-        Method::GET,
-        &doomed,
-        "/api/interviews/{id}",
-        None,
-        StatusCode::NOT_FOUND,
-    )
-    .await;
+    let gone = StatusCode::NOT_FOUND;
+    check(Method::GET, &doomed, one, None, gone).await;
     let reply = kiosk.send(Method::GET, "/api/me", None, None).await;
     let error = &doc["paths"]["/api/me"]["get"]["responses"]["401"]["content"]["application/json"]
         ["schema"];

@@ -11,8 +11,7 @@ use utoipa::IntoParams;
 
 use super::auth::Reviewer;
 use super::error::{ApiError, ErrorBody};
-use super::openapi::Binary;
-use super::serve_file::{self, Mp4};
+use super::serve_file::{self, Mp4, Mp4Answers};
 use super::{AppState, blocking, parse_event_id};
 use crate::clips::{self, ClipError, MAX_CLIP_S, MAX_MARGIN_S};
 use crate::store::{AuditAction, AuditEntry};
@@ -39,11 +38,7 @@ const DEFAULT_MARGIN_S: f64 = 5.0;
     summary = "An MP4 of the event (id: the event) cut from the recording without re-encoding; Range for seeking",
     params(("id" = Uuid, Path, description = "The event's id"), ClipQuery, ("Range" = Option<String>, Header, description = "`bytes=start-end`, for seeking")),
     responses(
-        (status = 200, description = "The whole file", content_type = "video/mp4", body = Binary,
-            headers(("Accept-Ranges" = String, description = "`bytes`"))),
-        (status = 206, description = "The range asked for", content_type = "video/mp4", body = Binary,
-            headers(("Content-Range" = String, description = "`bytes start-end/length`"))),
-        (status = 416, description = "A range outside the file", body = ErrorBody),
+        Mp4Answers,
         (status = 400, description = "The id is not a UUID, or the query is malformed", body = ErrorBody),
         (status = 404, description = "No such event, an event outside any session, or no recording of it", body = ErrorBody),
         (status = 422, description = "`before_s` or `after_s` out of range", body = ErrorBody),

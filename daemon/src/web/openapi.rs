@@ -169,7 +169,7 @@ pub(super) fn for_access(operation: &mut Operation, access: Access) {
 }
 
 /// An answer with the error body.
-fn error_response(description: &str) -> RefOr<utoipa::openapi::Response> {
+pub(super) fn error_response(description: &str) -> RefOr<utoipa::openapi::Response> {
     ResponseBuilder::new()
         .description(description)
         .content(

@@ -18,8 +18,7 @@ use uuid::Uuid;
 
 use super::auth::Reviewer;
 use super::error::{ApiError, ErrorBody};
-use super::openapi::Binary;
-use super::serve_file::{self, Mp4};
+use super::serve_file::{self, Mp4, Mp4Answers};
 use super::{AppState, blocking, parse_id};
 use crate::store::{AuditAction, AuditEntry, SegmentRecord};
 
@@ -109,11 +108,7 @@ pub async fn list(
         ("Range" = Option<String>, Header, description = "`bytes=start-end`, for seeking"),
     ),
     responses(
-        (status = 200, description = "The whole file", content_type = "video/mp4", body = Binary,
-            headers(("Accept-Ranges" = String, description = "`bytes`"))),
-        (status = 206, description = "The range asked for", content_type = "video/mp4", body = Binary,
-            headers(("Content-Range" = String, description = "`bytes start-end/length`"))),
-        (status = 416, description = "A range outside the file", body = ErrorBody),
+        Mp4Answers,
         (status = 400, description = "The id is not 64 hex digits", body = ErrorBody),
         (status = 404, description = "No such recording, or its file is gone", body = ErrorBody),
     ),
