@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::auth::Reviewer;
 use super::error::{ApiError, ErrorBody};
+use super::openapi::{SessionId, UnknownSession};
 use super::{AppState, blocking, parse_id};
 use crate::store::{AuditAction, AuditEntry};
 
@@ -24,11 +25,10 @@ pub struct SessionAudit {
     get,
     path = "/api/interviews/{id}/audit",
     summary = "Who viewed or downloaded what of a session, and who reviewed it",
-    params(("id" = Uuid, Path, description = "The session's id")),
+    params(SessionId),
     responses(
         (status = 200, description = "The session's audit entries, oldest first (this viewing is the next one)", body = SessionAudit),
-        (status = 400, description = "The id is not a UUID", body = ErrorBody),
-        (status = 404, description = "No such session", body = ErrorBody),
+        UnknownSession,
     ),
 )]
 pub async fn for_session(

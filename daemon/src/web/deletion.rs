@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 use super::auth::Reviewer;
 use super::error::{ApiError, ErrorBody};
 use super::json_body::JsonBody;
+use super::openapi::SessionId;
 use super::{AppState, blocking, parse_id};
 use crate::store::DeletionRecord;
 
@@ -30,7 +31,7 @@ pub struct Deleted {
     delete,
     path = "/api/interviews/{id}",
     summary = "Delete an ended session on request: its events, report, reviews, recordings and clips; an audit entry of who deleted it and why stays",
-    params(("id" = Uuid, Path, description = "The session's id")),
+    params(SessionId),
     request_body = DeleteRequest,
     responses(
         (status = 200, description = "What stays of the session", body = Deleted),

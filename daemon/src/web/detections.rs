@@ -11,6 +11,7 @@ use uuid::Uuid;
 use super::auth::Proctor;
 use super::error::{ApiError, ErrorBody};
 use super::json_body::JsonBody;
+use super::openapi::{SessionId, UnknownSession};
 use super::{AppState, blocking, parse_id};
 use crate::detections::Detections;
 use crate::event::ProctorEvent;
@@ -80,11 +81,10 @@ pub struct SessionEvents {
     get,
     path = "/api/detections/{id}",
     summary = "A session's events (id: the session)",
-    params(("id" = Uuid, Path, description = "The session's id")),
+    params(SessionId),
     responses(
         (status = 200, description = "The session's event records (a start and an end record per event), oldest first", body = SessionEvents),
-        (status = 400, description = "The id is not a UUID", body = ErrorBody),
-        (status = 404, description = "No such session", body = ErrorBody),
+        UnknownSession,
     ),
 )]
 /// `GET /api/detections/{interviewId}` → the session's stored events, oldest first.

@@ -11,6 +11,7 @@ use uuid::Uuid;
 use super::auth::Proctor;
 use super::error::{ApiError, ErrorBody};
 use super::json_body::JsonBody;
+use super::openapi::{SessionId, UnknownSession};
 use super::views::InterviewView;
 use super::{AppState, blocking, parse_id};
 use crate::session::Session;
@@ -66,11 +67,10 @@ pub async fn start(
     post,
     path = "/api/interviews/{id}/end",
     summary = "End a session: its final score",
-    params(("id" = Uuid, Path, description = "The session's id")),
+    params(SessionId),
     responses(
         (status = 200, description = "The ended session with its final score", body = InterviewView),
-        (status = 400, description = "The id is not a UUID", body = ErrorBody),
-        (status = 404, description = "No such session", body = ErrorBody),
+        UnknownSession,
         (status = 409, description = "The session has already ended", body = ErrorBody),
     ),
 )]
@@ -102,11 +102,10 @@ pub async fn end(
     get,
     path = "/api/interviews/{id}",
     summary = "A session with its live or final score",
-    params(("id" = Uuid, Path, description = "The session's id")),
+    params(SessionId),
     responses(
         (status = 200, description = "The session", body = InterviewView),
-        (status = 400, description = "The id is not a UUID", body = ErrorBody),
-        (status = 404, description = "No such session", body = ErrorBody),
+        UnknownSession,
     ),
 )]
 /// `GET /api/interviews/{id}` → the session with its live or final score.

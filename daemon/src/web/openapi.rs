@@ -17,21 +17,22 @@
 //! to build once (utoipa-gen 71 s); utoipa turns on indexmap's `serde` feature, so a
 //! warm target directory also rebuilds indexmap's dependents (toml, printpdf) once.
 
+use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use axum::Json;
 use serde_json::Value;
 use utoipa::openapi::extensions::ExtensionsBuilder;
-use utoipa::openapi::path::Operation;
+use utoipa::openapi::path::{Operation, Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
 use utoipa::openapi::security::{
     ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
 };
 use utoipa::openapi::{
-    ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Ref, RefOr,
+    ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Ref, RefOr, Required,
 };
-use utoipa::{PartialSchema, ToSchema};
+use utoipa::{IntoParams, IntoResponses, PartialSchema, ToSchema};
 
 use super::auth::Proctor;
 use super::error::ErrorBody;
@@ -65,6 +66,38 @@ impl PartialSchema for Binary {
 }
 
 impl ToSchema for Binary {}
+
+/// `{id}`: the session a route is about.
+pub struct SessionId;
+
+impl IntoParams for SessionId {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let uuid = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)));
+        vec![
+            ParameterBuilder::new()
+                .name("id")
+                .parameter_in(ParameterIn::Path)
+                .required(Required::True)
+                .description(Some("The session's id"))
+                .schema(Some(uuid))
+                .build(),
+        ]
+    }
+}
+
+/// What a route about one session answers when there is no such session.
+pub struct UnknownSession;
+
+impl IntoResponses for UnknownSession {
+    fn responses() -> BTreeMap<String, RefOr<utoipa::openapi::Response>> {
+        BTreeMap::from([
+            ("400".into(), error_response("The id is not a UUID")),
+            ("404".into(), error_response("No such session")),
+        ])
+    }
+}
 
 /// The document for the routes of `routes`.
 pub fn document(routes: &Routes) -> OpenApi {

@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 use super::auth::Reviewer;
 use super::error::{ApiError, ErrorBody};
+use super::openapi::{SessionId, UnknownSession};
 use super::serve_file::{self, Mp4, Mp4Answers};
 use super::{AppState, blocking, parse_id};
 use crate::store::{AuditAction, AuditEntry, SegmentRecord};
@@ -57,11 +58,10 @@ pub struct RecordingList {
     get,
     path = "/api/interviews/{id}/recordings",
     summary = "A session's recording segments (ids, no paths)",
-    params(("id" = Uuid, Path, description = "The session's id")),
+    params(SessionId),
     responses(
         (status = 200, description = "The session's segments, oldest first", body = RecordingList),
-        (status = 400, description = "The id is not a UUID", body = ErrorBody),
-        (status = 404, description = "No such session", body = ErrorBody),
+        UnknownSession,
     ),
 )]
 /// `GET /api/interviews/{id}/recordings` → the session's segments, oldest first.

@@ -12,7 +12,7 @@ use utoipa::IntoParams;
 
 use super::auth::Reviewer;
 use super::error::{ApiError, ErrorBody};
-use super::openapi::Binary;
+use super::openapi::{Binary, SessionId};
 use super::{AppState, blocking, parse_id};
 use crate::report::{Report, render_html, render_pdf};
 use crate::store::{AuditAction, AuditEntry};
@@ -36,7 +36,7 @@ enum Format {
     get,
     path = "/api/reports/{id}",
     summary = "A session's report (detector and reviewed score, access log)",
-    params(("id" = Uuid, Path, description = "The session's id"), ReportQuery),
+    params(SessionId, ReportQuery),
     responses(
         (status = 200, description = "The report, in the format asked for", content(
             (Report = "application/json"),
