@@ -32,6 +32,23 @@ impl From<BBox> for [f32; 4] {
     }
 }
 
+/// `[x0, y0, x1, y1]`, as it is serialised.
+impl utoipa::PartialSchema for BBox {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+        ArrayBuilder::new()
+            .items(ObjectBuilder::new().schema_type(Type::Number))
+            .min_items(Some(4))
+            .max_items(Some(4))
+            .description(Some(
+                "[x0, y0, x1, y1], normalised to 0..1 of the image width and height",
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for BBox {}
+
 impl BBox {
     pub fn width(&self) -> f32 {
         (self.x1 - self.x0).max(0.0)
@@ -61,7 +78,7 @@ impl BBox {
 }
 
 /// A detected face with its head pose estimate.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Face {
     /// The face detector's score.
     pub score: f32,
@@ -99,7 +116,7 @@ pub struct Face {
 
 /// Eye direction from the iris centres against the eye corners and lids, averaged over
 /// both eyes: `x` −1 (image left) … +1 (image right), `y` −1 (up) … +1 (down); 0 = centred.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Gaze {
     pub x: f32,
     pub y: f32,
@@ -118,7 +135,19 @@ impl Gaze {
 }
 
 /// The proctoring classes a COCO label maps to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    PartialOrd,
+    Ord,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ObjectClass {
     Phone,
@@ -144,7 +173,7 @@ impl ObjectClass {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DetectedObject {
     pub class: ObjectClass,
     /// The model's own label, e.g. "cell phone".
@@ -155,7 +184,7 @@ pub struct DetectedObject {
 }
 
 /// Milliseconds spent per stage on one frame.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct InferenceTimes {
     pub face_ms: f32,
     /// Whether the face detector ran on this frame (otherwise the faces were tracked from
@@ -168,11 +197,12 @@ pub struct InferenceTimes {
 }
 
 /// Everything seen in one analysed frame.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Detections {
     pub frame_seq: u64,
     /// Frame time since the start of the source (see `Frame::pts`).
     #[serde(with = "duration_secs")]
+    #[schema(value_type = f64)]
     pub at: Duration,
     pub faces: Vec<Face>,
     /// `None` when object detection did not run on this frame (it may run at a lower
@@ -190,6 +220,7 @@ pub struct Detections {
         with = "optional_duration_secs",
         skip_serializing_if = "Option::is_none"
     )]
+    #[schema(value_type = Option<f64>)]
     pub objects_at: Option<Duration>,
     pub inference_ms: InferenceTimes,
 }

@@ -17,7 +17,7 @@ pub const INFERENCE_MS_BUCKETS: [f64; 11] = [
     1.0, 2.0, 5.0, 10.0, 20.0, 35.0, 50.0, 75.0, 100.0, 200.0, 500.0,
 ];
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct HealthSnapshot {
     pub uptime_s: u64,
     pub camera: CameraHealth,
@@ -41,7 +41,7 @@ pub struct HealthSnapshot {
     pub disk_free_mib: Option<u64>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct CameraHealth {
     pub connected: bool,
     /// What the camera is doing, as a sentence.
@@ -52,7 +52,7 @@ pub struct CameraHealth {
     pub outage_s: f64,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct InferenceHealth {
     /// `cpu` or `gpu`: where the models run.
     pub accelerator: String,
@@ -75,14 +75,14 @@ pub struct InferenceHealth {
 
 /// Counts per bucket (not cumulative) with the bounds of [`INFERENCE_MS_BUCKETS`]; the
 /// last count is for everything above the last bound.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Histogram {
     pub bounds: Vec<f64>,
     pub counts: Vec<u64>,
     pub sum: f64,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct RecordingHealth {
     pub active: bool,
     /// A sentence; `"stopped: …"` is a fault.
@@ -98,6 +98,51 @@ pub struct MqttHealth {
     pub enabled: bool,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub status: Option<PublisherStatus>,
+}
+
+/// Either `{"enabled": false}` or `{"enabled": true, ...PublisherStatus}`: the flattened
+/// optional status is not something the derive can say.
+impl utoipa::PartialSchema for MqttHealth {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::Ref;
+        use utoipa::openapi::schema::{AllOfBuilder, ObjectBuilder, OneOfBuilder, Type};
+        let enabled = |on: bool| {
+            ObjectBuilder::new()
+                .property(
+                    "enabled",
+                    ObjectBuilder::new()
+                        .schema_type(Type::Boolean)
+                        .enum_values(Some([on])),
+                )
+                .required("enabled")
+        };
+        let publisher = <PublisherStatus as utoipa::ToSchema>::name();
+        OneOfBuilder::new()
+            .description(Some(
+                "`{\"enabled\": false}` with MQTT off, or the publisher's status with `\"enabled\": true`",
+            ))
+            .item(enabled(false))
+            .item(
+                AllOfBuilder::new()
+                    .item(enabled(true))
+                    .item(Ref::from_schema_name(publisher)),
+            )
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for MqttHealth {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        use utoipa::PartialSchema;
+        let name = <PublisherStatus as utoipa::ToSchema>::name();
+        schemas.push((name.into(), PublisherStatus::schema()));
+        <PublisherStatus as utoipa::ToSchema>::schemas(schemas);
+    }
 }
 
 impl MqttHealth {

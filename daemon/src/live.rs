@@ -65,7 +65,7 @@ pub struct LiveJpeg {
 }
 
 /// What is known about the newest published frame without decoding it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct LiveFrameInfo {
     pub seq: u64,
     pub width: u32,

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::clock::ClockStep;
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Session {
     pub id: Uuid,
     pub candidate: String,
@@ -28,7 +28,7 @@ impl Session {
 
 /// The kiosk's health over a session, for the report: a candidate is never charged for
 /// the kiosk's own failures, and the report shows them.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SessionHealth {
     pub camera_fps: f32,
     pub frames_captured: u64,

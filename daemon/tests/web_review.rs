@@ -17,6 +17,7 @@ use proctord::control::Control;
 use proctord::event::{EventDetails, EventKind, Phase, ProctorEvent};
 use proctord::health_snapshot::{HealthSnapshot, Histogram, InferenceHealth, MqttHealth};
 use proctord::live::LiveView;
+use proctord::publish::PublisherStatus;
 use proctord::record::{recordings_dir, sha256_of};
 use proctord::store::{SegmentRecord, Store};
 use proctord::web::{AppState, app, routes_table};
@@ -954,49 +955,91 @@ async fn the_openapi_document_describes_every_route_the_router_serves_and_nothin
     assert_eq!(doc["openapi"], "3.1.0");
     let paths = doc["paths"].as_object().unwrap();
     let mut operations = 0;
+    let mut operation_ids = std::collections::BTreeSet::new();
     for (path, item) in paths {
         for (method, op) in item.as_object().unwrap() {
             operations += 1;
+            let method: Method = method.to_uppercase().parse().unwrap();
             assert!(
                 op["summary"].as_str().is_some_and(|s| !s.is_empty()),
                 "{method} {path}"
             );
             assert!(op["responses"].as_object().is_some_and(|r| !r.is_empty()));
-            // Every documented operation reaches a handler: not the router's 404 for an
-            // unknown route, nor its 405 for a method it does not serve there.
-            let uri = path.replace("{id}", &recorded.session.to_string());
-            let method: Method = method.to_uppercase().parse().unwrap();
-            let reply = kiosk.send(method.clone(), &uri, None, None).await;
-            assert_ne!(
-                reply.status,
-                StatusCode::METHOD_NOT_ALLOWED,
-                "{method} {uri}"
+            assert!(
+                operation_ids.insert(op["operationId"].as_str().unwrap().to_owned()),
+                "{method} {path}: operationId {} twice",
+                op["operationId"]
             );
-            if reply.status == StatusCode::NOT_FOUND {
-                assert!(
-                    !reply.error().contains("there is no route"),
-                    "{method} {uri}: {}",
-                    reply.error()
-                );
-            }
             let params: Vec<&str> = op["parameters"]
                 .as_array()
-                .unwrap()
+                .map(Vec::as_slice)
+                .unwrap_or_default()
                 .iter()
                 .filter(|p| p["in"] == "path")
                 .map(|p| p["name"].as_str().unwrap())
                 .collect();
             assert_eq!(params.len(), path.matches('{').count(), "{method} {path}");
+            for name in params {
+                assert!(path.contains(&format!("{{{name}}}")), "{method} {path}");
+            }
+            // Every documented operation reaches a handler: not the router's 404 for an
+            // unknown route, nor its 405 for a method it does not serve there; and its
+            // handler asks for the role the document names.
+            let uri = path.replace("{id}", &recorded.session.to_string());
+            let role = op["x-proctord-role"].as_str().unwrap();
+            let anyone = kiosk.send(method.clone(), &uri, None, None).await;
+            assert_ne!(
+                anyone.status,
+                StatusCode::METHOD_NOT_ALLOWED,
+                "{method} {uri}"
+            );
+            if anyone.status == StatusCode::NOT_FOUND {
+                assert!(
+                    !anyone.error().contains("there is no route"),
+                    "{method} {uri}: {}",
+                    anyone.error()
+                );
+            }
+            assert_eq!(
+                anyone.status == StatusCode::UNAUTHORIZED,
+                role != "open",
+                "{method} {uri} ({role}) without credentials: {}",
+                anyone.status
+            );
+            assert_eq!(op["security"].is_array(), role != "open", "{method} {path}");
+            for (token, refused) in [(PROCTOR, role == "reviewer"), (REVIEWER, false)] {
+                let status = kiosk
+                    .send(method.clone(), &uri, Some(token), None)
+                    .await
+                    .status;
+                assert_eq!(
+                    status == StatusCode::FORBIDDEN,
+                    refused,
+                    "{method} {uri} ({role}) as {token}: {status}"
+                );
+                assert_ne!(status, StatusCode::UNAUTHORIZED, "{method} {uri}");
+            }
         }
     }
     assert_eq!(operations, routes_table().docs().len());
     for route in routes_table().docs() {
-        let op = &doc["paths"][route.path][route.verb.as_str().to_lowercase()];
+        let op = &doc["paths"][&route.path][route.method.as_str().to_lowercase()];
         assert!(
             op.is_object(),
             "{} {} is not documented",
-            route.verb.as_str(),
+            route.method,
             route.path
+        );
+        assert_eq!(op["x-proctord-role"], route.access.as_str());
+    }
+    // Every reference names a schema the document has.
+    let mut refs = Vec::new();
+    references(&doc, &mut refs);
+    assert!(refs.len() > 50, "{refs:?}");
+    for reference in refs {
+        assert!(
+            resolve(&doc, &reference).is_object(),
+            "{reference} is missing"
         );
     }
     // A route that is not in the table is not served.
@@ -1004,4 +1047,274 @@ async fn the_openapi_document_describes_every_route_the_router_serves_and_nothin
         .send(Method::GET, "/api/undocumented", Some(REVIEWER), None)
         .await;
     assert!(unknown.error().contains("there is no route"));
+}
+
+#[tokio::test]
+async fn answers_have_the_shape_the_openapi_document_gives_them() {
+    let kiosk = Kiosk::new();
+    let recorded = kiosk.recorded_session(CANDIDATE, false);
+    let doomed = kiosk.recorded_session("Dorothy Vaughan", false);
+    let doc = kiosk
+        .send(Method::GET, "/api/openapi.json", Some(PROCTOR), None)
+        .await
+        .json();
+    let s = recorded.session;
+    assert_eq!(
+        kiosk
+            .review(recorded.phone, "dismissed", "a calculator")
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let mut checked = 0;
+    let check =
+        async |method: Method, uri: &str, path: &str, body: Option<Value>, status: StatusCode| {
+            let reply = kiosk.send(method.clone(), uri, Some(REVIEWER), body).await;
+            assert_eq!(reply.status, status, "{method} {uri}: {}", reply.text());
+            assert!(
+                reply
+                    .header(header::CONTENT_TYPE)
+                    .starts_with("application/json"),
+                "{method} {uri}"
+            );
+            let documented = &doc["paths"][path][method.as_str().to_lowercase()]["responses"]
+                [status.as_str()]["content"]["application/json"]["schema"];
+            assert!(
+                documented.is_object(),
+                "{method} {path} {status} has no JSON schema"
+            );
+            let problems = mismatches(&doc, documented, &reply.json());
+            assert!(
+                problems.is_empty(),
+                "{method} {uri}: {problems:#?}\n{}",
+                reply.text()
+            );
+        };
+    let ok = StatusCode::OK;
+    for (uri, path) in [
+        ("/healthz".to_string(), "/healthz"),
+        ("/api/me".into(), "/api/me"),
+        ("/api/interviews".into(), "/api/interviews"),
+        (format!("/api/interviews/{s}"), "/api/interviews/{id}"),
+        (format!("/api/detections/{s}"), "/api/detections/{id}"),
+        (format!("/api/reports/{s}"), "/api/reports/{id}"),
+        (
+            format!("/api/interviews/{s}/recordings"),
+            "/api/interviews/{id}/recordings",
+        ),
+        (
+            format!("/api/interviews/{s}/audit"),
+            "/api/interviews/{id}/audit",
+        ),
+        ("/api/audit".into(), "/api/audit"),
+        ("/api/live/detections".into(), "/api/live/detections"),
+        ("/api/health".into(), "/api/health"),
+    ] {
+        check(Method::GET, &uri, path, None, ok).await;
+        checked += 1;
+    }
+    for mqtt in [
+        MqttHealth::off(),
+        MqttHealth::of(PublisherStatus::default()),
+    ] {
+        kiosk.live.publish_health(HealthSnapshot {
+            mqtt,
+            disk_free_mib: Some(2),
+            ..HealthSnapshot::default()
+        });
+        check(Method::GET, "/api/health", "/api/health", None, ok).await;
+    }
+    let event = format!("/api/detections/{}/review", recorded.faces);
+    let body = json!({ "decision": "confirmed" });
+    let review = "/api/detections/{id}/review";
+    check(Method::POST, &event, review, Some(body), ok).await;
+    let body = json!({ "candidate": "Mary Jackson", "exam_id": "M-1" });
+    let start = "/api/interviews/start";
+    check(Method::POST, start, start, Some(body), StatusCode::CREATED).await;
+    let log = "/api/detections/log";
+    let body = json!({ "label": "talking", "note": "to a neighbour", "score": 0.5 });
+    check(Method::POST, log, log, Some(body), StatusCode::CREATED).await;
+    let active = kiosk.control.active().unwrap().id;
+    let end = format!("/api/interviews/{active}/end");
+    check(Method::POST, &end, "/api/interviews/{id}/end", None, ok).await;
+    let doomed = format!("/api/interviews/{}", doomed.session);
+    let body = json!({ "reason": "request 12" });
+    let one = "/api/interviews/{id}";
+    check(Method::DELETE, &doomed, one, Some(body), ok).await;
+    // Errors have the error body.
+    let gone = StatusCode::NOT_FOUND;
+    check(Method::GET, &doomed, one, None, gone).await;
+    let reply = kiosk.send(Method::GET, "/api/me", None, None).await;
+    let error = &doc["paths"]["/api/me"]["get"]["responses"]["401"]["content"]["application/json"]
+        ["schema"];
+    assert_eq!(mismatches(&doc, error, &reply.json()), Vec::<String>::new());
+    assert!(checked > 10);
+
+    // The check itself tells a changed answer from the documented one.
+    let view = kiosk.get(&format!("/api/interviews/{s}")).await.json();
+    let schema = json!({ "$ref": "#/components/schemas/InterviewView" });
+    assert_eq!(mismatches(&doc, &schema, &view), Vec::<String>::new());
+    let mut missing = view.clone();
+    missing["summary"].as_object_mut().unwrap().remove("score");
+    let mut added = view.clone();
+    added["session"]["seat"] = json!(3);
+    let mut retyped = view.clone();
+    retyped["active"] = json!("yes");
+    let mut badly_formed = view.clone();
+    badly_formed["session"]["id"] = json!("0190");
+    for (changed, problem) in [
+        (missing, "score"),
+        (added, "seat"),
+        (retyped, "active"),
+        (badly_formed, "id"),
+    ] {
+        let problems = mismatches(&doc, &schema, &changed);
+        assert!(
+            problems.iter().any(|p| p.contains(problem)),
+            "{problem}: {problems:?}"
+        );
+    }
+}
+
+/// Where `value` differs from `schema` (a JSON Schema of the document's kind: `$ref`,
+/// `type`, `properties`, `required`, `items`, `additionalProperties`, `enum`, `oneOf`,
+/// `allOf`, the `uuid` and `date-time` formats). An object's properties must all be
+/// documented, except in a part of an `allOf`.
+fn mismatches(doc: &Value, schema: &Value, value: &Value) -> Vec<String> {
+    mismatches_at(doc, schema, value, "$", false)
+}
+
+fn mismatch(
+    doc: &Value,
+    schema: &Value,
+    value: &Value,
+    at: &str,
+    open: bool,
+    out: &mut Vec<String>,
+) {
+    if let Some(reference) = schema["$ref"].as_str() {
+        return mismatch(doc, resolve(doc, reference), value, at, open, out);
+    }
+    if let Some(parts) = schema["allOf"].as_array() {
+        for part in parts {
+            mismatch(doc, part, value, at, true, out);
+        }
+    }
+    if let Some(alternatives) = schema["oneOf"].as_array() {
+        let fitting = alternatives
+            .iter()
+            .filter(|a| mismatches_at(doc, a, value, at, open).is_empty())
+            .count();
+        if fitting != 1 {
+            let all: Vec<String> = alternatives
+                .iter()
+                .flat_map(|a| mismatches_at(doc, a, value, at, open))
+                .collect();
+            out.push(format!("{at}: fits {fitting} of oneOf, not 1: {all:?}"));
+        }
+    }
+    let json_type = match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_f64() => "number",
+        Value::Number(_) => "integer",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    };
+    let types: Vec<&str> = match &schema["type"] {
+        Value::String(t) => vec![t],
+        Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => vec![],
+    };
+    let fits = |t: &&str| *t == json_type || (*t == "number" && json_type == "integer");
+    if !types.is_empty() && !types.iter().any(fits) {
+        out.push(format!("{at}: a {json_type}, documented as {types:?}"));
+        return;
+    }
+    if let Some(allowed) = schema["enum"].as_array()
+        && !allowed.contains(value)
+    {
+        out.push(format!("{at}: {value} is not one of {allowed:?}"));
+    }
+    if let Some(text) = value.as_str() {
+        let well_formed = match schema["format"].as_str() {
+            Some("uuid") => Uuid::parse_str(text).is_ok(),
+            Some("date-time") => DateTime::parse_from_rfc3339(text).is_ok(),
+            _ => true,
+        };
+        if !well_formed {
+            out.push(format!("{at}: {text:?} is not a {}", schema["format"]));
+        }
+    }
+    if let Some(items) = value.as_array() {
+        for (i, item) in items.iter().enumerate() {
+            if schema["items"].is_object() {
+                mismatch(
+                    doc,
+                    &schema["items"],
+                    item,
+                    &format!("{at}[{i}]"),
+                    false,
+                    out,
+                );
+            }
+        }
+    }
+    if let Some(fields) = value.as_object() {
+        for required in schema["required"].as_array().into_iter().flatten() {
+            let name = required.as_str().unwrap();
+            if !fields.contains_key(name) {
+                out.push(format!("{at}.{name}: required, missing"));
+            }
+        }
+        for (name, field) in fields {
+            let here = format!("{at}.{name}");
+            if let Some(property) = schema["properties"].get(name) {
+                mismatch(doc, property, field, &here, false, out);
+            } else if schema["additionalProperties"].is_object() {
+                mismatch(
+                    doc,
+                    &schema["additionalProperties"],
+                    field,
+                    &here,
+                    false,
+                    out,
+                );
+            } else if schema["properties"].is_object() && !open {
+                out.push(format!("{here}: not documented"));
+            }
+        }
+    }
+}
+
+fn mismatches_at(doc: &Value, schema: &Value, value: &Value, at: &str, open: bool) -> Vec<String> {
+    let mut problems = Vec::new();
+    mismatch(doc, schema, value, at, open, &mut problems);
+    problems
+}
+
+/// `#/components/schemas/Name` in `doc`.
+fn resolve<'d>(doc: &'d Value, reference: &str) -> &'d Value {
+    let pointer = reference
+        .strip_prefix('#')
+        .expect("a reference within the document");
+    doc.pointer(pointer)
+        .unwrap_or_else(|| panic!("{reference} is not in the document"))
+}
+
+/// Every `$ref` in `value`.
+fn references(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(fields) => {
+            for (name, field) in fields {
+                match (name.as_str(), field) {
+                    ("$ref", Value::String(reference)) => out.push(reference.clone()),
+                    _ => references(field, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| references(item, out)),
+        _ => {}
+    }
 }

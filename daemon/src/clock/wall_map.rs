@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 pub const STEP_TOLERANCE: Duration = Duration::from_secs(1);
 
 /// A wall-clock step seen during a session.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ClockStep {
     /// When, on the session's clock.
     pub at: DateTime<Utc>,

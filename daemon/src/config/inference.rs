@@ -143,7 +143,7 @@ impl Validate for ModelsConfig {
 }
 
 /// `[detection]`: thresholds and rates of the detectors.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(default)]
 pub struct DetectionConfig {
     /// Minimum face score (0..1).

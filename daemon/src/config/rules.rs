@@ -3,7 +3,7 @@ use serde::{Deserialize, Serialize};
 use super::{ConfigError, Validate, err};
 
 /// `[rules]`: when a condition becomes an event. Times are seconds of frame time.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(default)]
 pub struct RulesConfig {
     /// No face for more than this → `no_face`.

@@ -6,7 +6,7 @@ use super::{ConfigError, Validate, err};
 use crate::event::EventKind;
 
 /// One line of the published deduction table.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(default)]
 pub struct Deduction {
     /// Points per occurrence of the event.
@@ -29,7 +29,7 @@ impl Default for Deduction {
 
 /// `[scoring]`: integrity score = 100 − deductions, floor 0.
 /// Kiosk faults (`camera_lost`, `recording_stopped`) are never deducted.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(default)]
 pub struct ScoringConfig {
     /// Per event kind (`no_face`, `looking_away`, `multiple_faces`, `phone_detected`,

@@ -36,7 +36,19 @@ pub struct WebConfig {
 }
 
 /// What a login or a token may do. A reviewer may do everything a proctor may.
-#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Serialize,
+    Deserialize,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum WebRole {
     /// Live view, starting and ending sessions, flagging an event.

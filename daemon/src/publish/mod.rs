@@ -91,7 +91,7 @@ pub const MAX_IN_FLIGHT: usize = 32;
 const COMMAND_QUEUE: usize = 16;
 
 /// The publisher's view of the connection, for health reports and tests.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct PublisherStatus {
     pub connected: bool,
     /// The broker confirmed the `…/cmd/#` subscription on the current connection.

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::event::{EventDetails, EventKind, Phase, ProctorEvent};
 
 /// One event of the session, as a report shows it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ReportEvent {
     pub id: Uuid,
     pub kind: EventKind,

@@ -15,7 +15,7 @@ pub const GAP_KINDS: [EventKind; 3] = [
     EventKind::RecordingStopped,
 ];
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Evidence {
     /// Share of the session's time covered by analysed frames, 0..=1.
     pub analysed_share: f64,
@@ -25,7 +25,7 @@ pub struct Evidence {
     pub gaps: Vec<EvidenceGap>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EvidenceGap {
     pub kind: EventKind,
     /// Seconds from the start of the session.

@@ -16,7 +16,7 @@ use crate::session::{Session, SessionHealth};
 use crate::store::{AuditEntry, ChainHead, ReviewDecision};
 
 /// A model file the session's detections came from.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ModelUsed {
     /// Manifest name, e.g. `blazeface_128x128_quant`.
     pub name: String,
@@ -39,14 +39,14 @@ impl From<&crate::models::VerifiedModel> for ModelUsed {
 }
 
 /// The thresholds in force: rules always, detector thresholds when the caller has them.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ThresholdsUsed {
     pub rules: RulesConfig,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detection: Option<DetectionConfig>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Report {
     pub candidate: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]

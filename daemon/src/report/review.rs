@@ -10,7 +10,7 @@ use super::score::{DeductionLine, score};
 use crate::config::ScoringConfig;
 use crate::store::{Decision, ReviewDecision};
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Review {
     /// The integrity score with the dismissed events left out.
     pub reviewed_score: f64,

@@ -16,7 +16,7 @@ use crate::event::EventKind;
 pub const FULL_SCORE: f64 = 100.0;
 
 /// What one kind of event cost the candidate.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DeductionLine {
     pub kind: EventKind,
     pub count: u32,

@@ -19,7 +19,7 @@ use super::keys::owner_prefix;
 use super::{Store, StoreError};
 
 /// What was done.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AuditAction {
     ViewedReport,
@@ -48,7 +48,7 @@ impl AuditAction {
 }
 
 /// One line of the audit log.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AuditEntry {
     pub at: DateTime<Utc>,
     /// The account or token name.

@@ -33,7 +33,7 @@ pub struct ChainLink {
 }
 
 /// The end of an owner's chain.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ChainHead {
     /// Records in the chain (retired ones included).
     pub records: u64,

@@ -43,7 +43,7 @@ use super::outbox::OutboxTopic;
 use super::{SegmentRecord, Store, StoreError};
 
 /// What stays of a deleted session.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DeletionRecord {
     pub session_id: Uuid,
     pub deleted_at: DateTime<Utc>,
@@ -58,7 +58,7 @@ pub struct DeletionRecord {
 }
 
 /// How much went.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Removed {
     pub events: usize,
     pub segments: usize,

@@ -19,7 +19,7 @@ use super::audit::{AuditAction, AuditEntry};
 use super::keys::owner_prefix;
 use super::{Store, StoreError};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Decision {
     Confirmed,
@@ -35,7 +35,7 @@ impl Decision {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ReviewDecision {
     pub session_id: Uuid,
     pub event_id: Uuid,

@@ -6,19 +6,31 @@ use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::auth::Reviewer;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
+use super::openapi::{SessionId, UnknownSession};
 use super::{AppState, blocking, parse_id};
 use crate::store::{AuditAction, AuditEntry};
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct SessionAudit {
     pub interview_id: Uuid,
     pub entries: Vec<AuditEntry>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/interviews/{id}/audit",
+    summary = "Who viewed or downloaded what of a session, and who reviewed it",
+    params(SessionId),
+    responses(
+        (status = 200, description = "The session's audit entries, oldest first (this viewing is the next one)", body = SessionAudit),
+        UnknownSession,
+    ),
+)]
 pub async fn for_session(
     Reviewer(who): Reviewer,
     State(state): State<AppState>,
@@ -49,20 +61,32 @@ pub async fn for_session(
     }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct LogQuery {
+    /// At most this many entries (default 500).
     #[serde(default)]
     pub limit: Option<usize>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct AuditLog {
     pub entries: Vec<AuditEntry>,
 }
 
 const DEFAULT_LIMIT: usize = 500;
 
+#[utoipa::path(
+    get,
+    path = "/api/audit",
+    summary = "The whole audit log, newest first, deletions included",
+    params(LogQuery),
+    responses(
+        (status = 200, description = "The audit log's entries, newest first", body = AuditLog),
+        (status = 400, description = "The query is malformed", body = ErrorBody),
+    ),
+)]
 pub async fn all(
     _: Reviewer,
     State(state): State<AppState>,

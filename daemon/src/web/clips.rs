@@ -7,25 +7,43 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::Deserialize;
+use utoipa::IntoParams;
 
 use super::auth::Reviewer;
-use super::error::ApiError;
-use super::serve_file::{self, Mp4};
+use super::error::{ApiError, ErrorBody};
+use super::serve_file::{self, Mp4, Mp4Answers};
 use super::{AppState, blocking, parse_event_id};
 use crate::clips::{self, ClipError, MAX_CLIP_S, MAX_MARGIN_S};
 use crate::store::{AuditAction, AuditEntry};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ClipQuery {
+    /// Seconds of recording before the event (default 5, at most 60).
     #[serde(default)]
+    #[param(minimum = 0.0, maximum = 60.0)]
     pub before_s: Option<f64>,
+    /// Seconds of recording after the event (default 5, at most 60).
     #[serde(default)]
+    #[param(minimum = 0.0, maximum = 60.0)]
     pub after_s: Option<f64>,
 }
 
 const DEFAULT_MARGIN_S: f64 = 5.0;
 
+#[utoipa::path(
+    get,
+    path = "/api/detections/{id}/clip",
+    summary = "An MP4 of the event (id: the event) cut from the recording without re-encoding; Range for seeking",
+    params(("id" = Uuid, Path, description = "The event's id"), ClipQuery, ("Range" = Option<String>, Header, description = "`bytes=start-end`, for seeking")),
+    responses(
+        Mp4Answers,
+        (status = 400, description = "The id is not a UUID, or the query is malformed", body = ErrorBody),
+        (status = 404, description = "No such event, an event outside any session, or no recording of it", body = ErrorBody),
+        (status = 422, description = "`before_s` or `after_s` out of range", body = ErrorBody),
+    ),
+)]
 pub async fn clip(
     Reviewer(who): Reviewer,
     State(state): State<AppState>,

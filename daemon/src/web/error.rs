@@ -3,11 +3,20 @@
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::control::ControlError;
 use crate::report::ReportError;
 use crate::store::StoreError;
+
+/// The body of every error answer.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Error)]
+pub struct ErrorBody {
+    /// What went wrong and what to do.
+    pub error: String,
+}
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -53,7 +62,13 @@ impl IntoResponse for ApiError {
         if self.status.is_server_error() {
             log::warn!("The web API answered {}: {}", self.status, self.message);
         }
-        let mut response = (self.status, Json(json!({ "error": self.message }))).into_response();
+        let mut response = (
+            self.status,
+            Json(ErrorBody {
+                error: self.message,
+            }),
+        )
+            .into_response();
         if self.status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()

@@ -22,11 +22,22 @@ use tokio::time::{Interval, MissedTickBehavior};
 
 use super::AppState;
 use super::auth::{Principal, Proctor};
+use super::error::ErrorBody;
 use super::health;
 use crate::event::ProctorEvent;
 use crate::session::Session;
 use crate::web::ApiError;
 
+#[utoipa::path(
+    get,
+    path = "/api/events/stream",
+    summary = "Server-Sent Events: events, session changes, health",
+    description = "Events `session` (`{\"session\": Session or null, \"server_time\"}`, first and whenever the active session changes), `proctor` (a ProctorEvent as it is recorded), `health` (the ApiHealth of /api/health, at once and then periodically) and `lagged` (`{\"missed\": n}`: this client fell behind; re-read the session's events).",
+    responses(
+        (status = 200, description = "An endless event stream", content_type = "text/event-stream", body = String),
+        (status = 503, description = "`[web.limits] max_streams` are already open", body = ErrorBody),
+    ),
+)]
 /// `503` when `[web.limits] max_streams` are already open.
 pub async fn stream(
     Proctor(who): Proctor,

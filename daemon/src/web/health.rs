@@ -6,6 +6,7 @@ use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::AppState;
@@ -14,7 +15,7 @@ use crate::health_snapshot::HealthSnapshot;
 use crate::live::LiveFrameInfo;
 
 /// What `/api/health` and the event stream's `health` events carry.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct ApiHealth {
     pub server_time: DateTime<Utc>,
     pub kiosk: KioskName,
@@ -25,12 +26,18 @@ pub struct ApiHealth {
     pub pipeline: Option<HealthSnapshot>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct KioskName {
     pub site: String,
     pub kiosk_id: String,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/health",
+    summary = "Pipeline health and the newest frame",
+    responses((status = 200, description = "The kiosk's health now", body = ApiHealth)),
+)]
 pub async fn health(_: Proctor, State(state): State<AppState>) -> Json<ApiHealth> {
     Json(snapshot(&state))
 }

@@ -4,16 +4,19 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
 
 use super::auth::Proctor;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use super::json_body::JsonBody;
+use super::openapi::{SessionId, UnknownSession};
 use super::views::InterviewView;
 use super::{AppState, blocking, parse_id};
+use crate::session::Session;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StartRequest {
     pub candidate: String,
@@ -23,6 +26,17 @@ pub struct StartRequest {
     pub notes: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/interviews/start",
+    summary = "Start a session",
+    request_body = StartRequest,
+    responses(
+        (status = 201, description = "The new session, with its score", body = InterviewView,
+            headers(("Location" = String, description = "The session's URL"))),
+        (status = 409, description = "A session is already running", body = ErrorBody),
+    ),
+)]
 /// `POST /api/interviews/start` → 201 with the new session (409 while one is active).
 pub async fn start(
     _: Proctor,
@@ -49,7 +63,19 @@ pub async fn start(
     ))
 }
 
-/// `POST /api/interviews/{id}/end` → 200 with the final score.
+#[utoipa::path(
+    post,
+    path = "/api/interviews/{id}/end",
+    summary = "End a session: its final score, once its recording is closed",
+    params(SessionId),
+    responses(
+        (status = 200, description = "The ended session with its final score", body = InterviewView),
+        UnknownSession,
+        (status = 409, description = "The session has already ended", body = ErrorBody),
+    ),
+)]
+/// `POST /api/interviews/{id}/end` → 200 with the final score, once the recorder has
+/// closed the session's last segment (see `Control::end_session`).
 pub async fn end(
     _: Proctor,
     State(state): State<AppState>,
@@ -73,6 +99,16 @@ pub async fn end(
     Ok(Json(view))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/interviews/{id}",
+    summary = "A session with its live or final score",
+    params(SessionId),
+    responses(
+        (status = 200, description = "The session", body = InterviewView),
+        UnknownSession,
+    ),
+)]
 /// `GET /api/interviews/{id}` → the session with its live or final score.
 pub async fn get(
     _: Proctor,
@@ -97,11 +133,25 @@ pub async fn get(
     Ok(Json(view))
 }
 
+/// Every session, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InterviewList {
+    pub interviews: Vec<Session>,
+    /// The running session, `null` when none is.
+    pub active_id: Option<Uuid>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/interviews",
+    summary = "Every session, newest first",
+    responses((status = 200, description = "The sessions", body = InterviewList)),
+)]
 /// `GET /api/interviews` → every session, newest first.
 pub async fn list(
     _: Proctor,
     State(state): State<AppState>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<InterviewList>, ApiError> {
     let (mut sessions, active_id) = blocking(move || {
         let control = state.control();
         Ok((
@@ -111,7 +161,8 @@ pub async fn list(
     })
     .await?;
     sessions.reverse();
-    Ok(Json(
-        json!({ "interviews": sessions, "active_id": active_id }),
-    ))
+    Ok(Json(InterviewList {
+        interviews: sessions,
+        active_id,
+    }))
 }

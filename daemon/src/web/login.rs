@@ -8,14 +8,15 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::auth::{self, ClientIp, LoginOutcome, Proctor, Via};
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use super::json_body::JsonBody;
 use super::{AppState, blocking};
 use crate::config::WebRole;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     pub name: String,
@@ -23,7 +24,7 @@ pub struct LoginRequest {
 }
 
 /// Who is logged in, as `POST /api/login` and `GET /api/me` answer it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Me {
     pub name: String,
     pub role: WebRole,
@@ -33,6 +34,20 @@ pub struct Me {
 
 /// `POST /api/login` `{"name", "password"}` → 200 with the cookie; 401 wrong name or
 /// password; 429 (with `Retry-After`) after too many failures.
+#[utoipa::path(
+    post,
+    path = "/api/login",
+    summary = "Log in: sets the login cookie",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Logged in", body = Me,
+            headers(("Set-Cookie" = String, description = "The HttpOnly login cookie `proctord_session`"))),
+        (status = 401, description = "Wrong name or password", body = ErrorBody),
+        (status = 403, description = "A cross-site request, or no account configured on the kiosk", body = ErrorBody),
+        (status = 429, description = "Too many failed logins; Retry-After says how long to wait", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    ),
+)]
 pub async fn login(
     State(state): State<AppState>,
     ClientIp(client): ClientIp,
@@ -80,6 +95,16 @@ pub async fn login(
 
 /// `POST /api/logout` → 204; the login ends on the kiosk and the browser drops the
 /// cookie. Open event and camera streams of that login end too.
+#[utoipa::path(
+    post,
+    path = "/api/logout",
+    summary = "End this login",
+    responses(
+        (status = 204, description = "Logged out; the cookie is cleared",
+            headers(("Set-Cookie" = String, description = "Clears `proctord_session`"))),
+        (status = 403, description = "A cross-site request", body = ErrorBody),
+    ),
+)]
 pub async fn logout(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -98,6 +123,12 @@ pub async fn logout(
 
 /// `GET /api/me` → who this request is from (401 when nobody, 403 when the kiosk has
 /// no account yet, saying how to create one).
+#[utoipa::path(
+    get,
+    path = "/api/me",
+    summary = "Who is logged in, with which role",
+    responses((status = 200, description = "Who sent this request", body = Me)),
+)]
 pub async fn me(State(state): State<AppState>, Proctor(who): Proctor) -> Json<Me> {
     Json(Me {
         name: who.name,

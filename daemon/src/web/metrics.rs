@@ -14,6 +14,12 @@ use super::health::{ApiHealth, snapshot};
 
 const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    summary = "The health snapshot in Prometheus text format",
+    responses((status = 200, description = "Prometheus text exposition format 0.0.4", content_type = "text/plain; version=0.0.4", body = String)),
+)]
 pub async fn metrics(_: Proctor, State(state): State<AppState>) -> impl IntoResponse {
     (
         [

@@ -14,11 +14,21 @@ use tokio::time::Instant;
 
 use super::AppState;
 use super::auth::{Principal, Proctor};
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
+use super::openapi::Binary;
 use crate::live::{LiveJpeg, LiveView};
 
 const BOUNDARY: &str = "proctord-frame";
 
+#[utoipa::path(
+    get,
+    path = "/live.mjpeg",
+    summary = "The live camera with boxes, as MJPEG",
+    responses(
+        (status = 200, description = "An endless stream of JPEG frames (about 5 a second), parts separated by `--proctord-frame`", content_type = "multipart/x-mixed-replace", body = Binary),
+        (status = 503, description = "`[web.limits] max_streams` are already open", body = ErrorBody),
+    ),
+)]
 /// `503` when `[web.limits] max_streams` are already open.
 pub async fn stream(
     Proctor(who): Proctor,
@@ -61,6 +71,15 @@ pub async fn stream(
         .into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/live.jpg",
+    summary = "The newest camera frame with boxes",
+    responses(
+        (status = 200, description = "One JPEG", content_type = "image/jpeg", body = Binary),
+        (status = 503, description = "No camera frame has been published yet", body = ErrorBody),
+    ),
+)]
 pub async fn still(_: Proctor, State(state): State<AppState>) -> Result<Response, ApiError> {
     let jpeg = encode(state.live().clone()).await.ok_or_else(|| {
         ApiError::new(

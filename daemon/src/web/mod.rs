@@ -28,7 +28,8 @@
 //! | `GET /live.mjpeg`, `GET /live.jpg`      | proctor  | the newest frame with boxes drawn       |
 //!
 //! The routes are built from one table (`routes_table`), which also makes the OpenAPI
-//! document. A reviewer may do everything a proctor may (see `auth`). Errors are
+//! document: each entry is a role and a handler whose `#[utoipa::path]` gives its method,
+//! path, parameters and answers (see `openapi`). A reviewer may do everything a proctor may (see `auth`). Errors are
 //! `{"error": "..."}` with a status that says what kind: 400 malformed request, 401 no
 //! or wrong credentials (or an ended login), 403 the wrong role, a cross-site request,
 //! or no account configured at all, 404 unknown session or recording, 409 conflicting
@@ -80,7 +81,7 @@ use crate::config::WebConfig;
 use crate::control::Control;
 use crate::live::LiveView;
 use auth::Auth;
-pub use routes::{Access, RouteDoc, Routes, Verb};
+pub use routes::{Access, RouteDoc, Routes};
 
 /// Request bodies are small JSON objects (names and notes of at most 500 characters).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -171,166 +172,46 @@ impl AppState {
 }
 
 pub fn app(state: AppState) -> Router {
-    let (router, _) = routes_table().into_parts();
-    router
+    routes_table()
+        .into_router()
         .fallback(no_such_route)
         .method_not_allowed_fallback(wrong_method)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }
 
-/// Every route the kiosk serves, with what the OpenAPI document says about it.
+/// Every route the kiosk serves, with who may call it. Each handler's `#[utoipa::path]`
+/// gives its method and path, and what the OpenAPI document says about it.
 pub fn routes_table() -> Routes {
     use Access::{Open, Proctor, Reviewer};
-    use Verb::{Delete, Get, Post};
-    const REPORT_FORMAT: &[(&str, &str)] = &[("format", "json (default), html or pdf")];
-    const CLIP_WINDOW: &[(&str, &str)] = &[
-        (
-            "before_s",
-            "seconds of recording before the event (default 5, at most 60)",
-        ),
-        (
-            "after_s",
-            "seconds of recording after the event (default 5, at most 60)",
-        ),
-    ];
+    use utoipa_axum::routes;
     Routes::new()
-        .add(
-            RouteDoc::new(Get, "/", Open, "The proctor's status page (a login form until then)")
-                .produces("text/html"),
-            page::status_page,
-        )
-        .add(
-            RouteDoc::new(Get, "/healthz", Open, "Up and ready, for monitoring; names nobody"),
-            healthz::healthz,
-        )
-        .add(
-            RouteDoc::new(Post, "/api/login", Open, "Log in: sets the login cookie")
-                .body("name, password"),
-            login::login,
-        )
-        .add(
-            RouteDoc::new(Post, "/api/logout", Open, "End this login").ok(204),
-            login::logout,
-        )
-        .add(
-            RouteDoc::new(Get, "/api/me", Proctor, "Who is logged in, with which role"),
-            login::me,
-        )
-        .add(
-            RouteDoc::new(Get, "/api/interviews", Proctor, "Every session, newest first"),
-            interviews::list,
-        )
-        .add(
-            RouteDoc::new(Post, "/api/interviews/start", Proctor, "Start a session")
-                .ok(201)
-                .body("candidate, exam_id (optional), notes (optional)"),
-            interviews::start,
-        )
-        .add(
-            RouteDoc::new(Get, "/api/interviews/{id}", Proctor, "A session with its live or final score"),
-            interviews::get,
-        )
-        .add(
-            RouteDoc::new(
-                Delete,
-                "/api/interviews/{id}",
-                Reviewer,
-                "Delete an ended session on request: its events, report, reviews, recordings and clips; an audit entry of who deleted it and why stays",
-            )
-            .body("reason"),
-            deletion::delete,
-        )
-        .add(
-            RouteDoc::new(Post, "/api/interviews/{id}/end", Proctor, "End a session: its final score, once its recording is closed"),
-            interviews::end,
-        )
-        .add(
-            RouteDoc::new(Post, "/api/detections/log", Proctor, "Log (flag) an event")
-                .ok(201)
-                .body("label, note (optional), score 0..1 (optional), interview_id (optional)"),
-            detections::log,
-        )
-        .add(
-            RouteDoc::new(Get, "/api/detections/{id}", Proctor, "A session's events (id: the session)"),
-            detections::for_session,
-        )
-        .add(
-            RouteDoc::new(
-                Get,
-                "/api/detections/{id}/clip",
-                Reviewer,
-                "An MP4 of the event (id: the event) cut from the recording without re-encoding; Range for seeking",
-            )
-            .produces("video/mp4")
-            .query(CLIP_WINDOW),
-            clips::clip,
-        )
-        .add(
-            RouteDoc::new(
-                Post,
-                "/api/detections/{id}/review",
-                Reviewer,
-                "Confirm or dismiss an event of an ended session (id: the event)",
-            )
-            .body("decision (confirmed or dismissed), note (optional)"),
-            review::decide,
-        )
-        .add(
-            RouteDoc::new(Get, "/api/reports/{id}", Reviewer, "A session's report (detector and reviewed score, access log)")
-                .query(REPORT_FORMAT),
-            reports::report,
-        )
-        .add(
-            RouteDoc::new(Get, "/api/interviews/{id}/recordings", Reviewer, "A session's recording segments (ids, no paths)"),
-            recordings::list,
-        )
-        .add(
-            RouteDoc::new(Get, "/api/recordings/{id}", Reviewer, "One recording segment (id: its sha256); Range for seeking")
-                .produces("video/mp4"),
-            recordings::download,
-        )
-        .add(
-            RouteDoc::new(Get, "/api/interviews/{id}/audit", Reviewer, "Who viewed or downloaded what of a session, and who reviewed it"),
-            audit::for_session,
-        )
-        .add(
-            RouteDoc::new(Get, "/api/audit", Reviewer, "The whole audit log, newest first, deletions included")
-                .query(&[("limit", "at most this many entries (default 500)")]),
-            audit::all,
-        )
-        .add(
-            RouteDoc::new(Get, "/api/health", Proctor, "Pipeline health and the newest frame"),
-            health::health,
-        )
-        .add(
-            RouteDoc::new(Get, "/metrics", Proctor, "The health snapshot in Prometheus text format")
-                .produces("text/plain; version=0.0.4"),
-            metrics::metrics,
-        )
-        .add(
-            RouteDoc::new(Get, "/api/openapi.json", Proctor, "This document"),
-            openapi::openapi,
-        )
-        .add(
-            RouteDoc::new(Get, "/api/live/detections", Proctor, "The newest frame's detections"),
-            detections::live,
-        )
-        .add(
-            RouteDoc::new(Get, "/api/events/stream", Proctor, "Server-Sent Events: events, session changes, health")
-                .produces("text/event-stream"),
-            events_stream::stream,
-        )
-        .add(
-            RouteDoc::new(Get, "/live.mjpeg", Proctor, "The live camera with boxes, as MJPEG")
-                .produces("multipart/x-mixed-replace"),
-            mjpeg::stream,
-        )
-        .add(
-            RouteDoc::new(Get, "/live.jpg", Proctor, "The newest camera frame with boxes")
-                .produces("image/jpeg"),
-            mjpeg::still,
-        )
+        .add(Open, routes!(page::status_page))
+        .add(Open, routes!(healthz::healthz))
+        .add(Open, routes!(login::login))
+        .add(Open, routes!(login::logout))
+        .add(Proctor, routes!(login::me))
+        .add(Proctor, routes!(interviews::list))
+        .add(Proctor, routes!(interviews::start))
+        .add(Proctor, routes!(interviews::get))
+        .add(Reviewer, routes!(deletion::delete))
+        .add(Proctor, routes!(interviews::end))
+        .add(Proctor, routes!(detections::log))
+        .add(Proctor, routes!(detections::for_session))
+        .add(Reviewer, routes!(clips::clip))
+        .add(Reviewer, routes!(review::decide))
+        .add(Reviewer, routes!(reports::report))
+        .add(Reviewer, routes!(recordings::list))
+        .add(Reviewer, routes!(recordings::download))
+        .add(Reviewer, routes!(audit::for_session))
+        .add(Reviewer, routes!(audit::all))
+        .add(Proctor, routes!(health::health))
+        .add(Proctor, routes!(metrics::metrics))
+        .add(Proctor, routes!(openapi::openapi))
+        .add(Proctor, routes!(detections::live))
+        .add(Proctor, routes!(events_stream::stream))
+        .add(Proctor, routes!(mjpeg::stream))
+        .add(Proctor, routes!(mjpeg::still))
 }
 
 #[derive(Debug, thiserror::Error)]

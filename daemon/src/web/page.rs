@@ -15,6 +15,12 @@ const PAGE: &str = include_str!("status_page.html");
 
 static CONTENT_SECURITY_POLICY: LazyLock<String> = LazyLock::new(|| content_security_policy(PAGE));
 
+#[utoipa::path(
+    get,
+    path = "/",
+    summary = "The proctor's status page (a login form until then)",
+    responses((status = 200, description = "One self-contained HTML page", content_type = "text/html", body = String)),
+)]
 pub async fn status_page() -> impl IntoResponse {
     (
         [

@@ -13,16 +13,18 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::auth::Reviewer;
-use super::error::ApiError;
-use super::serve_file::{self, Mp4};
+use super::error::{ApiError, ErrorBody};
+use super::openapi::{SessionId, UnknownSession};
+use super::serve_file::{self, Mp4, Mp4Answers};
 use super::{AppState, blocking, parse_id};
 use crate::store::{AuditAction, AuditEntry, SegmentRecord};
 
 /// One segment as the API lists it: no path, only what a reviewer needs.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct RecordingView {
     pub id: String,
     pub started_at: DateTime<Utc>,
@@ -46,12 +48,22 @@ impl From<&SegmentRecord> for RecordingView {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct RecordingList {
     pub interview_id: Uuid,
     pub recordings: Vec<RecordingView>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/interviews/{id}/recordings",
+    summary = "A session's recording segments (ids, no paths)",
+    params(SessionId),
+    responses(
+        (status = 200, description = "The session's segments, oldest first", body = RecordingList),
+        UnknownSession,
+    ),
+)]
 /// `GET /api/interviews/{id}/recordings` → the session's segments, oldest first.
 pub async fn list(
     Reviewer(who): Reviewer,
@@ -87,6 +99,20 @@ pub async fn list(
     }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/recordings/{id}",
+    summary = "One recording segment (id: its sha256); Range for seeking",
+    params(
+        ("id" = String, Path, description = "The segment's id: the 64 hex digits of its sha256, as the session's recordings list it"),
+        ("Range" = Option<String>, Header, description = "`bytes=start-end`, for seeking"),
+    ),
+    responses(
+        Mp4Answers,
+        (status = 400, description = "The id is not 64 hex digits", body = ErrorBody),
+        (status = 404, description = "No such recording, or its file is gone", body = ErrorBody),
+    ),
+)]
 /// `GET /api/recordings/{segmentId}` → the MP4: 200 whole, 206 for a `Range`, 416 for
 /// a range outside the file.
 pub async fn download(

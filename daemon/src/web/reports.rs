@@ -8,16 +8,21 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
+use utoipa::IntoParams;
 
 use super::auth::Reviewer;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
+use super::openapi::{Binary, SessionId};
 use super::{AppState, blocking, parse_id};
-use crate::report::{render_html, render_pdf};
+use crate::report::{Report, render_html, render_pdf};
 use crate::store::{AuditAction, AuditEntry};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReportQuery {
+    /// `json` (default), `html` or `pdf`.
     #[serde(default)]
+    #[param(pattern = "^(json|html|pdf)$")]
     pub format: Option<String>,
 }
 
@@ -27,6 +32,22 @@ enum Format {
     Pdf,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/reports/{id}",
+    summary = "A session's report (detector and reviewed score, access log)",
+    params(SessionId, ReportQuery),
+    responses(
+        (status = 200, description = "The report, in the format asked for", content(
+            (Report = "application/json"),
+            (String = "text/html"),
+            (Binary = "application/pdf"),
+        )),
+        (status = 400, description = "The id is not a UUID, or an unknown format", body = ErrorBody),
+        (status = 404, description = "No such session", body = ErrorBody),
+        (status = 503, description = "Too many PDFs are being rendered: ask again shortly", body = ErrorBody),
+    ),
+)]
 pub async fn report(
     Reviewer(who): Reviewer,
     State(state): State<AppState>,

@@ -5,14 +5,15 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use super::auth::Reviewer;
-use super::error::ApiError;
+use super::error::{ApiError, ErrorBody};
 use super::json_body::JsonBody;
 use super::{AppState, blocking, parse_event_id};
 use crate::store::{Decision, ReviewDecision};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReviewRequest {
     pub decision: Decision,
@@ -20,6 +21,19 @@ pub struct ReviewRequest {
     pub note: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/detections/{id}/review",
+    summary = "Confirm or dismiss an event of an ended session (id: the event)",
+    params(("id" = Uuid, Path, description = "The event's id")),
+    request_body = ReviewRequest,
+    responses(
+        (status = 200, description = "The stored decision", body = ReviewDecision),
+        (status = 404, description = "No such event", body = ErrorBody),
+        (status = 409, description = "The session is still running", body = ErrorBody),
+        (status = 422, description = "A kiosk fault, or an event outside any session: nothing to decide", body = ErrorBody),
+    ),
+)]
 /// → 200 with the stored decision; 404 unknown event, 409 session still running, 422 a
 /// kiosk fault or an event outside any session.
 pub async fn decide(

@@ -1,6 +1,7 @@
 //! Sending a recorded file (a segment, a clip) with `Range` support, so a browser's
 //! player can seek: 200 whole, 206 for a range, 416 for a range outside the file.
 
+use std::collections::BTreeMap;
 use std::io::SeekFrom;
 use std::path::Path;
 
@@ -9,8 +10,12 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio_util::io::ReaderStream;
+use utoipa::PartialSchema;
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::{Content, RefOr};
 
 use super::error::ApiError;
+use super::openapi::{Binary, error_response};
 use super::range::{self, Wanted};
 
 /// An MP4 to send, and what to say when it is gone.
@@ -20,6 +25,43 @@ pub struct Mp4<'a> {
     pub filename: String,
     /// The 404's message when the file cannot be opened.
     pub gone: &'a (dyn Fn(std::io::Error) -> ApiError + Sync),
+}
+
+/// What `send` answers, for the OpenAPI document.
+pub struct Mp4Answers;
+
+impl utoipa::IntoResponses for Mp4Answers {
+    fn responses() -> BTreeMap<String, RefOr<utoipa::openapi::Response>> {
+        use utoipa::openapi::ResponseBuilder;
+        let mp4 = |description: &str, header: &str, value: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content("video/mp4", Content::new(Some(Binary::schema())))
+                .header(
+                    header,
+                    HeaderBuilder::new()
+                        .schema(String::schema())
+                        .description(Some(value))
+                        .build(),
+                )
+                .into()
+        };
+        BTreeMap::from([
+            (
+                "200".into(),
+                mp4("The whole file", "Accept-Ranges", "`bytes`"),
+            ),
+            (
+                "206".into(),
+                mp4(
+                    "The range asked for",
+                    "Content-Range",
+                    "`bytes start-end/length`",
+                ),
+            ),
+            ("416".into(), error_response("A range outside the file")),
+        ])
+    }
 }
 
 /// Whether this request starts a viewing (no range, or one from byte 0) rather than a

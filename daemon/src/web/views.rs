@@ -7,7 +7,7 @@ use crate::report::{DeductionLine, Report};
 use crate::session::Session;
 
 /// A session with its score so far (live) or final score (ended).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct InterviewView {
     pub session: Session,
     /// This is the kiosk's active session.
@@ -16,7 +16,7 @@ pub struct InterviewView {
     pub links: ReportLinks,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ScoreSummary {
     /// Integrity score 0..=100, as it stands now for a running session.
     pub score: f64,
@@ -28,7 +28,7 @@ pub struct ScoreSummary {
     pub deductions: Vec<DeductionLine>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ReportLinks {
     pub json: String,
     pub html: String,

@@ -8,7 +8,7 @@
 //! Without any account or token configured the kiosk serves no candidate data at all
 //! (403 saying how to create the first account): it must never be open by accident.
 
-mod cookie;
+pub(crate) mod cookie;
 mod origin;
 mod sessions;
 mod throttle;
@@ -58,7 +58,7 @@ struct Token {
 }
 
 /// How a request proved who sent it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Via {
     Login,
