@@ -16,6 +16,7 @@ import numpy as np
 POSE_LANDMARKS = [1, 33, 263, 133, 362, 61, 291, 152, 168]
 # The canonical face seen from the front by a camera with y down and z forward.
 FRONTAL = np.diag([1.0, -1.0, -1.0])
+EYE = np.eye(3)
 
 
 def load_canonical(path):
@@ -41,31 +42,24 @@ class Camera:
 
 
 def rodrigues(w):
-    """Rotation matrices of rotation vectors, (k, 3) -> (k, 3, 3)."""
+    """Rotation matrices of rotation vectors, (k, 3) -> (k, 3, 3): c I + s [k]x + (1 - c) k kT,
+    which gives each element by the same operations as head_pose.rs's explicit formula."""
     theta = np.sqrt(w[:, 0] * w[:, 0] + w[:, 1] * w[:, 1] + w[:, 2] * w[:, 2])
     small = theta < 1e-12
-    safe = np.where(small, 1.0, theta)
-    x, y, z = w[:, 0] / safe, w[:, 1] / safe, w[:, 2] / safe
-    s, c = np.sin(theta), np.cos(theta)
-    t = 1.0 - c
-    m = np.empty((len(w), 3, 3))
-    m[:, 0, 0] = c + x * x * t
-    m[:, 0, 1] = x * y * t - z * s
-    m[:, 0, 2] = x * z * t + y * s
-    m[:, 1, 0] = y * x * t + z * s
-    m[:, 1, 1] = c + y * y * t
-    m[:, 1, 2] = y * z * t - x * s
-    m[:, 2, 0] = z * x * t - y * s
-    m[:, 2, 1] = z * y * t + x * s
-    m[:, 2, 2] = c + z * z * t
-    m[small] = np.eye(3)
+    k = w / np.where(small, 1.0, theta)[:, None]
+    s, c = np.sin(theta)[:, None, None], np.cos(theta)[:, None, None]
+    cross = np.zeros((len(w), 3, 3))
+    cross[:, 0, 1], cross[:, 0, 2], cross[:, 1, 2] = -k[:, 2], k[:, 1], -k[:, 0]
+    cross[:, 1, 0], cross[:, 2, 0], cross[:, 2, 1] = k[:, 2], -k[:, 1], k[:, 0]
+    m = c * EYE + s * cross + (1.0 - c) * (k[:, :, None] * k[:, None, :])
+    m[small] = EYE
     return m
 
 
 def residuals(params, model, image, cam):
     """Reprojection residuals (u - obs, v - obs per point) of each parameter row, (k, 18)."""
     r = rodrigues(params[:, :3]) @ FRONTAL
-    pts = np.einsum("kij,nj->kni", r, model) + params[:, None, 3:6]
+    pts = model @ r.transpose(0, 2, 1) + params[:, None, 3:6]
     z = np.maximum(pts[:, :, 2], 1e-6)
     out = np.empty((len(params), len(model), 2))
     out[:, :, 0] = cam.focal_px * pts[:, :, 0] / z + cam.cx - image[:, 0]
@@ -74,27 +68,13 @@ def residuals(params, model, image, cam):
 
 
 def solve6(a, b):
-    """Gaussian elimination with partial pivoting, as head_pose.rs; None when singular."""
-    a = [list(row) for row in a]
-    b = list(b)
-    for col in range(6):
-        pivot = max(range(col, 6), key=lambda i: abs(a[i][col]))
-        if abs(a[pivot][col]) < 1e-12:
-            return None
-        a[col], a[pivot] = a[pivot], a[col]
-        b[col], b[pivot] = b[pivot], b[col]
-        prow = a[col]
-        for row in range(col + 1, 6):
-            f = a[row][col] / prow[col]
-            ar = a[row]
-            for k in range(col, 6):
-                ar[k] -= f * prow[k]
-            b[row] -= f * b[col]
-    x = [0.0] * 6
-    for row in range(5, -1, -1):
-        s = sum(a[row][k] * x[k] for k in range(row + 1, 6))
-        x[row] = (b[row] - s) / a[row][row]
-    return np.array(x)
+    """The damped normal equations; None when singular (head_pose.rs eliminates with partial
+    pivoting and gives up below a 1e-12 pivot; LAPACK pivots the same way)."""
+    try:
+        x = np.linalg.solve(a, b)
+    except np.linalg.LinAlgError:
+        return None
+    return x if np.all(np.isfinite(x)) else None
 
 
 def solve(model, image, cam):
@@ -118,7 +98,7 @@ def solve(model, image, cam):
         improved = False
         diag = np.maximum(np.diag(jtj), 1e-9)
         while lam < 1e8:
-            step = solve6(jtj + np.diag(lam * diag), jtr)
+            step = solve6(jtj + np.diag(lam * diag), jtr)  # None = singular: damp more
             if step is None:
                 lam *= 10.0
                 continue
