@@ -6,8 +6,8 @@ FaceMesh V2 (confirmation, tracking, PnP head pose, gaze) and SSD MobileNet v1 q
 the same decoding, thresholds and rules (ported from daemon/src/inference and
 daemon/src/rules), and the same JSON summary shape as `proctord analyze --json`.
 
-    pipeline.py analyze --input VIDEO [--config proctord.toml] [--json] [--objects-thread]
-    pipeline.py detect  --input VIDEO|IMAGE [--config proctord.toml] [--json]
+    pipeline.py analyze --input VIDEO [--config proctord.toml] [--json] [--objects-thread] [--exact-warp]
+    pipeline.py detect  --input VIDEO|IMAGE [--config proctord.toml] [--json] [--exact-warp]
     pipeline.py decode  --input VIDEO
 
 `detect` prints one JSON line per analysed frame (like `proctord detect --json`), flushed
@@ -22,6 +22,10 @@ result is handed to the rules when proctord's `analyze` hands it over (lockstep:
 frame just before the next object frame, timed by the frame it ran on), so both give the
 same events. `--objects-thread` runs it on a thread of its own instead, overlapping the
 face path of the next frames as proctord does (LiteRT's invoke releases the GIL).
+
+Resampling is OpenCV's (cv2.resize for the detectors, cv2.warpAffine for the face region),
+not proctord's own filters; `--exact-warp` samples the face region as proctord does
+(bench/python/parity.py uses it to feed both pipelines identical model inputs).
 """
 
 import argparse
@@ -46,14 +50,14 @@ class Detector:
     """The face path on every analysed frame, the object passes on every Nth
     (daemon/src/inference/detector.rs)."""
 
-    def __init__(self, cfg, lockstep=False, objects_thread=False):
+    def __init__(self, cfg, lockstep=False, objects_thread=False, exact_warp=False):
         m, d = cfg["models"], cfg["detection"]
         threads, face_threads = int(cfg["runtime"]["threads"]), int(cfg["runtime"]["face_threads"])
         mdir = m["dir"]
         path = lambda name: os.path.join(mdir, MODEL_FILES[name])
         detectors = [FaceDetector(path(name), face_threads, d["face_score"], d["face_nms_iou"])
                      for name in (m["face"], m["face_short_range"]) if name]
-        mesh = face_path.FaceMesh(path(m["landmarks"]), face_threads)
+        mesh = face_path.FaceMesh(path(m["landmarks"]), face_threads, exact_warp)
         canonical = head_pose.load_canonical(path(m["face_geometry"]))
         self.face = face_path.FacePath(detectors, mesh, canonical, d["face_presence"], d["face_unconfirmed_score"],
                                        d["face_detect_every_n_frames"], cfg["capture"]["horizontal_fov_deg"])
@@ -208,7 +212,7 @@ def dumps(o):
 # --------------------------------------------------------------------------- commands
 
 def cmd_detect(args, cfg):
-    det = Detector(cfg)
+    det = Detector(cfg, exact_warp=args.exact_warp)
     judge = rules_mod.Attention(cfg["rules"])
     out = sys.stdout
     if args.input.lower().endswith(IMAGE_EXTS):
@@ -229,7 +233,7 @@ def cmd_detect(args, cfg):
 
 
 def cmd_analyze(args, cfg):
-    det = Detector(cfg, lockstep=True, objects_thread=args.objects_thread)
+    det = Detector(cfg, lockstep=True, objects_thread=args.objects_thread, exact_warp=args.exact_warp)
     engine = rules_mod.RulesEngine(cfg["rules"])
     records = []
     analysed = 0
@@ -287,6 +291,8 @@ def main():
     p.add_argument("--json", action="store_true")
     p.add_argument("--objects-thread", action="store_true",
                    help="analyze: run the object model on its own thread, as proctord does")
+    p.add_argument("--exact-warp", action="store_true",
+                   help="sample the face region with proctord's float warp (numpy, slow) instead of cv2.warpAffine")
     args = p.parse_args()
     cfg = load_config(args.config)
     cv2.setNumThreads(int(cfg["runtime"]["threads"]))
