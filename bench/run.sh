@@ -80,6 +80,6 @@ bench/.venv/bin/python bench/python/parity.py "$out/bin/proctord" "$media" "$out
 
 echo "bench/run.sh: load before the runs: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores" >&2
 exec python3 bench/harness.py --runs "$runs" --modes "$modes" \
-  --proctord "$out/bin/proctord" "${invoke_args[@]}" --python-args "${BENCH_PYTHON_ARGS:-}" \
+  --proctord "$out/bin/proctord" "${invoke_args[@]}" --python-args="${BENCH_PYTHON_ARGS:-}" \
   --python bench/.venv/bin/python --pipeline bench/python/pipeline.py --out "$out" "${mqtt_args[@]}" \
   "$media/video/intel_one-by-one-person-detection.mp4" "$out/composed_720p.mp4"
