@@ -117,9 +117,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--proctord", required=True)
-    ap.add_argument("--bench-invoke", required=True)
+    ap.add_argument("--bench-invoke", help="daemon bench_invoke example (the raw invoke floor); skipped when absent")
     ap.add_argument("--python", required=True, help="the venv's python")
     ap.add_argument("--pipeline", required=True, help="bench/python/pipeline.py")
+    ap.add_argument("--python-args", default="", help="extra flags for pipeline.py analyze, e.g. --objects-thread")
     ap.add_argument("--out", required=True, help="output directory")
     ap.add_argument("--modes", default=",".join(MODES))
     ap.add_argument("--invoke-n", type=int, default=100)
@@ -148,21 +149,24 @@ def main():
     def cmd(pipeline, sub, video, cfg):
         if pipeline == "proctord":
             return [a.proctord, sub, "--input", video, "--config", cfg, "--json"]
-        return [a.python, a.pipeline, sub, "--input", video, "--config", cfg, "--json"]
+        extra = a.python_args.split() if sub == "analyze" else []
+        return [a.python, a.pipeline, sub, "--input", video, "--config", cfg, "--json"] + extra
 
     durations = {v: video_duration(v) for v in a.videos}
     runs = []
     invoke = []
     startup = []
     decode = []
+    failures = []
     t_start = time.time()
     for r in range(a.runs):
         order = ["proctord", "python"] if r % 2 == 0 else ["python", "proctord"]
         for v in a.videos:
-            res, out = run_child_rusage([a.bench_invoke, "--input", v, "--n", str(a.invoke_n)], repo)
-            rec = json.loads(out.strip().splitlines()[-1])
-            rec.update({"run": r, "video": v, "others_cores": res["others_cores"]})
-            invoke.append(rec)
+            if a.bench_invoke:
+                res, out = run_child_rusage([a.bench_invoke, "--input", v, "--n", str(a.invoke_n)], repo)
+                rec = json.loads(out.strip().splitlines()[-1])
+                rec.update({"run": r, "video": v, "others_cores": res["others_cores"]})
+                invoke.append(rec)
             # Decode-only floors: proctord's GStreamer path (uridecodebin ! videoconvert ! RGB)
             # and OpenCV's read() + cvtColor, every frame, no inference.
             for p in order:
@@ -178,14 +182,21 @@ def main():
                 startup.append({"run": r, "video": v, "pipeline": p, "first_inference_s": t})
             for m in modes:
                 for p in order:
-                    res, out = run_child_rusage(cmd(p, command, v, configs[m]), repo)
+                    try:
+                        res, out = run_child_rusage(cmd(p, command, v, configs[m]), repo)
+                    except RuntimeError as e:
+                        # One failed child (e.g. under a load spike) costs its row of this
+                        # run, not the whole benchmark; it is listed in results.json/.md.
+                        failures.append({"run": r, "video": v, "mode": m, "pipeline": p, "error": str(e)[-2000:]})
+                        print(f"harness: run {r + 1}/{a.runs} {os.path.basename(v)} {m} {p} FAILED: {str(e)[-300:]}", file=sys.stderr)
+                        continue
                     frames, summary = count_frames(out, command)
                     res.update({"run": r, "video": v, "mode": m, "pipeline": p, "command": command, "frames": frames,
                                 "video_s": durations[v], "fps": frames / res["wall_s"],
                                 "cpu_s_per_video_s": res["cpu_s"] / durations[v],
                                 "ms_per_frame": 1000.0 * res["wall_s"] / max(frames, 1)})
                     if summary is not None:
-                        res["summary"] = {k: summary[k] for k in ("frames", "integrity_score") if k in summary}
+                        res["summary"] = {k: summary[k] for k in ("frames", "integrity_score", "python_ms_per_analysed_frame") if k in summary}
                         res["summary"]["events"] = sorted((e.get("kind"), round(e.get("started_at_s", 0), 2), round(e.get("duration_s", 0) or 0, 2))
                                                           for e in summary.get("events", []))
                     runs.append(res)
@@ -237,8 +248,8 @@ def main():
                     if x and y and y[0][metric]:
                         ratios.append(x[0][metric] / y[0][metric])
                 ms[metric] = {**pr, "ratio": median(ratios)}
-            raw = face_inv + (obj_inv if m == "face_objects" else 0.0)
-            if m != "default":
+            raw = face_inv + (obj_inv if m == "face_objects" else 0.0) if invoke else None
+            if m != "default" and raw:
                 per_frame = ms["ms_per_frame"]["proctord"]
                 ms["proctord_overhead_over_raw_invoke"] = {
                     "raw_invoke_ms_per_frame": raw,
@@ -270,12 +281,15 @@ def main():
     }
     result = {
         "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(t_start)),
+        "proctord": os.path.abspath(a.proctord),
+        "python_args": a.python_args,
         "elapsed_s": time.time() - t_start,
         "runs": a.runs,
         "full_pipeline_command": command,
         "machine": machine,
         "summary": summary,
         "raw": {"pipeline_runs": runs, "invoke": invoke, "startup": startup, "decode": decode, "mqtt": mqtt},
+        "failed_runs": failures,
     }
     with open(os.path.join(a.out, "results.json"), "w") as f:
         json.dump(result, f, indent=1)
@@ -297,8 +311,12 @@ def markdown(result, modes):
     m = result["machine"]
     others = [x["others_cores"] for x in result["raw"]["pipeline_runs"]]
     lines.append(f"Machine: {m['cpus']} cores {m['arch']} ({m['cpu_model']}); {result['runs']} runs each, interleaved; "
+                 f"proctord = `{result['proctord']}`; python flags: `{result['python_args'] or '(none)'}`; "
                  f"full pipeline = `{result['full_pipeline_command']}`; load from other processes during the runs: "
                  f"median {fmt(median(others), 2)} cores, max {fmt(max(others) if others else None, 2)} cores.")
+    for f in result["failed_runs"]:
+        lines.append(f"- FAILED (left out of the medians): run {f['run'] + 1}, {os.path.basename(f['video'])}, {f['mode']}, "
+                     f"{f['pipeline']}: {f['error'].strip().splitlines()[-1]}")
     lines.append("")
     lines.append("| video | mode | metric | proctord | python | proctord / python |")
     lines.append("|---|---|---|---:|---:|---:|")
@@ -312,6 +330,7 @@ def markdown(result, modes):
             lines.append(f"| {name} | {desc} | frames/s (wall, end to end) | {fmt(ms['fps']['proctord'])} | {fmt(ms['fps']['python'])} | {fmt(ms['fps']['ratio'], 2)} |")
             lines.append(f"| {name} | {desc} | CPU s per video s | {fmt(ms['cpu_s_per_video_s']['proctord'], 3)} | {fmt(ms['cpu_s_per_video_s']['python'], 3)} | {fmt(ms['cpu_s_per_video_s']['ratio'], 2)} |")
             lines.append(f"| {name} | {desc} | peak RSS (MB) | {fmt(ms['max_rss_mb']['proctord'])} | {fmt(ms['max_rss_mb']['python'])} | {fmt(ms['max_rss_mb']['ratio'], 2)} |")
+            lines.append(f"| {name} | {desc} | other processes meanwhile (cores, median) | {fmt(ms['others_cores']['proctord'], 2)} | {fmt(ms['others_cores']['python'], 2)} | |")
             if "same_events" in ms:
                 ex = ms["summary_example"]
                 lines.append(f"| {name} | {desc} | events (kinds, onsets and durations within 0.5 s) / integrity score | "
@@ -327,24 +346,25 @@ def markdown(result, modes):
         cell = lambda p: f"{fmt(d[p]['wall_s'], 2)} / {fmt(d[p]['cpu_s'], 2)} / {fmt(d[p]['max_rss_mb'], 0)}"
         lines.append(f"| {os.path.basename(v)} | {cell('proctord')} | {cell('python')} |")
     lines.append("")
-    lines.append("proctord overhead over the raw model invoke (bench_invoke: same models, threads and frame size):")
-    lines.append("")
-    lines.append("| video | mode | raw invoke ms/frame | proctord ms/frame (end to end) | overhead end to end | overhead after start-up | in-process detector call vs invoke |")
-    lines.append("|---|---|---:|---:|---:|---:|---|")
-    for v, vs in result["summary"]["videos"].items():
-        name = os.path.basename(v)
-        ri, dc = vs["raw_invoke_ms"], vs["detector_call_ms"]
-        for mode in modes:
-            o = vs["modes"][mode].get("proctord_overhead_over_raw_invoke")
-            if not o:
-                continue
-            if mode == "face_only":
-                inproc = f"face {fmt(dc['face'], 2)} vs {fmt(ri['face'], 2)} ms (+{fmt(100 * (dc['face'] / ri['face'] - 1), 0)} %)"
-            else:
-                both_d, both_i = dc["face"] + dc["objects"], ri["face"] + ri["objects"]
-                inproc = f"face+SSD {fmt(both_d, 2)} vs {fmt(both_i, 2)} ms (+{fmt(100 * (both_d / both_i - 1), 0)} %)"
-            lines.append(f"| {name} | {MODES[mode][0]} | {fmt(o['raw_invoke_ms_per_frame'], 2)} | {fmt(o['pipeline_ms_per_frame'], 2)} | "
-                         f"{fmt(100 * o['end_to_end'], 0)} % | {fmt(100 * o['steady_state'], 0)} % | {inproc} |")
+    if result["raw"]["invoke"]:  # bench_invoke ran
+        lines.append("proctord overhead over the raw model invoke (bench_invoke: same models, threads and frame size):")
+        lines.append("")
+        lines.append("| video | mode | raw invoke ms/frame | proctord ms/frame (end to end) | overhead end to end | overhead after start-up | in-process detector call vs invoke |")
+        lines.append("|---|---|---:|---:|---:|---:|---|")
+        for v, vs in result["summary"]["videos"].items():
+            name = os.path.basename(v)
+            ri, dc = vs["raw_invoke_ms"], vs["detector_call_ms"]
+            for mode in modes:
+                o = vs["modes"][mode].get("proctord_overhead_over_raw_invoke")
+                if not o:
+                    continue
+                if mode == "face_only":
+                    inproc = f"face {fmt(dc['face'], 2)} vs {fmt(ri['face'], 2)} ms (+{fmt(100 * (dc['face'] / ri['face'] - 1), 0)} %)"
+                else:
+                    both_d, both_i = dc["face"] + dc["objects"], ri["face"] + ri["objects"]
+                    inproc = f"face+SSD {fmt(both_d, 2)} vs {fmt(both_i, 2)} ms (+{fmt(100 * (both_d / both_i - 1), 0)} %)"
+                lines.append(f"| {name} | {MODES[mode][0]} | {fmt(o['raw_invoke_ms_per_frame'], 2)} | {fmt(o['pipeline_ms_per_frame'], 2)} | "
+                             f"{fmt(100 * o['end_to_end'], 0)} % | {fmt(100 * o['steady_state'], 0)} % | {inproc} |")
     mq = result["summary"].get("mqtt")
     if mq:
         lat = mq["puback_latency_ms"]
