@@ -126,15 +126,15 @@ IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp")
 
 class VideoFrames:
     """Iterates (frame_index, t_ns, rgb) over the frames to analyse: at most max_fps per
-    second of video time (0 = every frame), a frame 8 ms early still due, as proctord's
-    FrameSelector (daemon/src/pipeline/analysis.rs). After iterating, `frames` is the
-    number decoded and `duration_ns` the end of the last frame."""
+    second of video time (0 = every frame), on a schedule, a frame 8 ms early still due,
+    as proctord's FrameSelector (daemon/src/pipeline/frame_selector.rs). After iterating,
+    `frames` is the number decoded and `duration_ns` the end of the last frame."""
 
     JITTER_NS = 8_000_000
 
     def __init__(self, path, max_fps):
         # Rust: Duration::from_secs_f32(1.0 / max_fps)
-        self.min_gap = int(round(float(F(1.0) / F(max_fps)) * 1e9)) if max_fps > 0 else 0
+        self.period = int(round(float(F(1.0) / F(max_fps)) * 1e9)) if max_fps > 0 else 0
         self.cap = cv2.VideoCapture(path)
         if not self.cap.isOpened():
             sys.exit(f"pipeline.py: cannot open {path}")
@@ -143,7 +143,8 @@ class VideoFrames:
         self.duration_ns = 0
 
     def __iter__(self):
-        cap, last, end, interval = self.cap, None, 0, 0
+        # next_due: the stream time from which the next frame is due (None: the first).
+        cap, next_due, end, interval = self.cap, None, 0, 0
         while True:
             # grab() decodes; retrieve() converts to BGR, only for the frames analysed.
             if not cap.grab():
@@ -158,9 +159,12 @@ class VideoFrames:
                 interval = t_ns - end
             end = max(end, t_ns)
             self.duration_ns = end + interval
-            if last is not None and t_ns + self.JITTER_NS < last + self.min_gap:
+            if next_due is not None and t_ns + self.JITTER_NS < next_due:
                 continue
-            last = t_ns
+            # On schedule, unless behind by a whole interval (the first frame, a gap):
+            # then the schedule restarts from this frame, as FrameSelector::take.
+            on_schedule = None if next_due is None else next_due + self.period
+            next_due = on_schedule if on_schedule is not None and on_schedule > t_ns else t_ns + self.period
             ok, bgr = cap.retrieve()
             if not ok:
                 break
