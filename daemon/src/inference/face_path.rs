@@ -230,7 +230,7 @@ impl FacePath {
                 }
                 continue;
             }
-            let face = self.measure(&lm, c.detector_score, &camera, w, h);
+            let face = measure(&self.canonical, lm, c.detector_score, &camera, w, h);
             if out.iter().any(|f| f.bbox.iou(&face.bbox) > SAME_FACE_IOU) {
                 continue; // two regions converged on one face
             }
@@ -258,46 +258,53 @@ impl FacePath {
         }
         Ok(lost)
     }
+}
 
-    fn measure(&self, lm: &Landmarks, score: f32, camera: &Camera, w: u32, h: u32) -> Face {
-        let (fw, fh) = (w as f32, h as f32);
-        let mesh = &lm.frame_px[..MESH_POINTS];
-        let (mut lo, mut hi) = ([f32::MAX; 2], [f32::MIN; 2]);
-        for p in mesh {
-            lo = [lo[0].min(p[0]), lo[1].min(p[1])];
-            hi = [hi[0].max(p[0]), hi[1].max(p[1])];
-        }
-        let bbox = BBox {
-            x0: lo[0] / fw,
-            y0: lo[1] / fh,
-            x1: hi[0] / fw,
-            y1: hi[1] / fh,
-        }
-        .clamped();
-        let keypoints = KEYPOINT_SOURCES
-            .iter()
-            .map(|[a, b]| {
-                let (pa, pb) = (lm.frame_px[*a], lm.frame_px[*b]);
-                [(pa[0] + pb[0]) / 2.0 / fw, (pa[1] + pb[1]) / 2.0 / fh]
-            })
-            .collect();
-        let mut image = [[0f64; 2]; POSE_LANDMARKS.len()];
-        for (p, &i) in image.iter_mut().zip(POSE_LANDMARKS.iter()) {
-            *p = [lm.frame_px[i][0] as f64, lm.frame_px[i][1] as f64];
-        }
-        let pose = head_pose::solve(&self.canonical, &image, camera);
-        Face {
-            score,
-            bbox,
-            keypoints,
-            yaw_deg: pose.map_or(0.0, |p| p.yaw_deg),
-            pitch_deg: pose.map_or(0.0, |p| p.pitch_deg),
-            roll_deg: pose.map_or(0.0, |p| p.roll_deg),
-            mesh_score: Some(lm.presence),
-            gaze: gaze::estimate(&lm.upright_px),
-            looking_away: false,
-            pose_unknown: false,
-        }
+fn measure(
+    canonical: &CanonicalFace,
+    lm: &Landmarks,
+    score: f32,
+    camera: &Camera,
+    w: u32,
+    h: u32,
+) -> Face {
+    let (fw, fh) = (w as f32, h as f32);
+    let mesh = &lm.frame_px[..MESH_POINTS];
+    let (mut lo, mut hi) = ([f32::MAX; 2], [f32::MIN; 2]);
+    for p in mesh {
+        lo = [lo[0].min(p[0]), lo[1].min(p[1])];
+        hi = [hi[0].max(p[0]), hi[1].max(p[1])];
+    }
+    let bbox = BBox {
+        x0: lo[0] / fw,
+        y0: lo[1] / fh,
+        x1: hi[0] / fw,
+        y1: hi[1] / fh,
+    }
+    .clamped();
+    let keypoints = KEYPOINT_SOURCES
+        .iter()
+        .map(|[a, b]| {
+            let (pa, pb) = (lm.frame_px[*a], lm.frame_px[*b]);
+            [(pa[0] + pb[0]) / 2.0 / fw, (pa[1] + pb[1]) / 2.0 / fh]
+        })
+        .collect();
+    let mut image = [[0f64; 2]; POSE_LANDMARKS.len()];
+    for (p, &i) in image.iter_mut().zip(POSE_LANDMARKS.iter()) {
+        *p = [lm.frame_px[i][0] as f64, lm.frame_px[i][1] as f64];
+    }
+    let pose = head_pose::solve(canonical, &image, camera);
+    Face {
+        score,
+        bbox,
+        keypoints,
+        yaw_deg: pose.map_or(0.0, |p| p.yaw_deg),
+        pitch_deg: pose.map_or(0.0, |p| p.pitch_deg),
+        roll_deg: pose.map_or(0.0, |p| p.roll_deg),
+        mesh_score: Some(lm.presence),
+        gaze: gaze::estimate(&lm.upright_px),
+        looking_away: false,
+        pose_unknown: false,
     }
 }
 

@@ -274,6 +274,19 @@ impl Preprocessor {
 
     /// Writes `rgb` (packed RGB24, `w`×`h`) into `out`, the model's input buffer.
     pub fn run(&mut self, rgb: &[u8], w: u32, h: u32, out: &mut [u8]) -> Placement {
+        self.run_strided(rgb, w as usize * 3, w, h, out)
+    }
+
+    /// As `run`, for a `w`×`h` image whose rows lie `src_stride` bytes apart in `rgb`: a
+    /// region of a larger frame, read in place (`rgb` starts at its first pixel).
+    pub fn run_strided(
+        &mut self,
+        rgb: &[u8],
+        src_stride: usize,
+        w: u32,
+        h: u32,
+        out: &mut [u8],
+    ) -> Placement {
         self.prepare(w, h);
         let (x0, y0, cw, ch) = self.content;
         let elem = match self.table {
@@ -296,7 +309,7 @@ impl Preprocessor {
             self.acc_row.fill(row_half);
             for (k, &wk) in weights.iter().enumerate() {
                 let wk = wk as u16;
-                let src_row = &rgb[(start + k) * stride..][..stride];
+                let src_row = &rgb[(start + k) * src_stride..][..stride];
                 for (a, &v) in self.acc_row.iter_mut().zip(src_row) {
                     // Cannot overflow: the weights sum to 256, so the total is at most
                     // 255 × 256 + 128.
@@ -418,6 +431,28 @@ mod tests {
         p.run(&frame, 4, 2, &mut out);
         // Grey, not white or black as point sampling would give.
         assert!(out.iter().all(|&v| (96..=160).contains(&v)), "{out:?}");
+    }
+
+    #[test]
+    fn a_region_read_in_place_gives_what_a_copy_of_it_gives() {
+        let info = input(ElementType::Float32, None, 3, 2);
+        // A 7×5 frame of distinct values; the region is 4×3 at (2, 1).
+        let frame: Vec<u8> = (0..7 * 5 * 3).map(|i| (i * 37 % 251) as u8).collect();
+        let (x, y, w, h) = (2usize, 1usize, 4usize, 3usize);
+        let copy: Vec<u8> = (y..y + h)
+            .flat_map(|r| frame[(r * 7 + x) * 3..][..w * 3].to_vec())
+            .collect();
+        let mut p = Preprocessor::new(&info, FitMode::Stretch).unwrap();
+        let (mut from_copy, mut in_place) = (vec![0u8; 3 * 2 * 12], vec![0u8; 3 * 2 * 12]);
+        p.run(&copy, w as u32, h as u32, &mut from_copy);
+        p.run_strided(
+            &frame[(y * 7 + x) * 3..],
+            7 * 3,
+            w as u32,
+            h as u32,
+            &mut in_place,
+        );
+        assert_eq!(from_copy, in_place);
     }
 
     #[test]
