@@ -11,7 +11,7 @@ use super::error::InferenceError;
 use super::labels::{LabelIds, LabelMap};
 use super::model::{CompileOptions, CompiledModel};
 use super::nms::class_aware_nms_in_place;
-use super::preprocess::{FitMode, PixelRange, Placement, Preprocessor};
+use super::preprocess::{FitMode, FrameImage, ModelInput, PixelRange, Placement, Preprocessor};
 use super::runtime::Runtime;
 use super::ssd::SsdOutputs;
 use super::yolo::YoloOutput;
@@ -207,6 +207,11 @@ impl ObjectDetector {
         self.model.invoke()
     }
 
+    /// How this model takes a whole frame (for the shared smaller copy, `downscale.rs`).
+    pub fn model_input(&self) -> ModelInput {
+        self.pre.model_input()
+    }
+
     /// Detects proctoring-relevant objects on the whole frame; boxes normalised to it.
     pub fn detect(
         &mut self,
@@ -215,10 +220,19 @@ impl ObjectDetector {
         h: u32,
         out: &mut Vec<DetectedObject>,
     ) -> Result<(), InferenceError> {
+        self.detect_image(FrameImage::full(rgb, w, h), out)
+    }
+
+    /// As `detect`, reading `image`: the frame or a smaller copy standing for it.
+    pub fn detect_image(
+        &mut self,
+        image: FrameImage<'_>,
+        out: &mut Vec<DetectedObject>,
+    ) -> Result<(), InferenceError> {
         out.clear();
-        let placement = self.preprocess(rgb, w, h)?;
-        self.invoke()?;
-        self.decode(&placement, out)
+        let pre = &mut self.pre;
+        let placement = self.model.write_input(0, |buf| pre.run_image(image, buf))?;
+        self.invoke_and_decode(placement, out)
     }
 
     /// Detects objects inside `region` of the frame only (the model sees the region at
