@@ -387,6 +387,30 @@ impl Preprocessor {
                 px.copy_from_slice(&self.pad_value[..elem]);
             }
         }
+        if (self.cached_src.0 as usize, self.cached_src.1 as usize) == (cw, ch) {
+            // Already the content's size (the shared copy made for this model): only the
+            // values change, and the resampling passes would cost as much as a resize.
+            for dy in 0..ch {
+                let src_row = &rgb[dy * src_stride..][..cw * 3];
+                let o = ((y0 + dy) * self.dst_w + x0) * 3;
+                match &self.table {
+                    ValueTable::Bytes(t) => {
+                        for (d, &v) in out[o..o + cw * 3].iter_mut().zip(src_row) {
+                            *d = t[v as usize];
+                        }
+                    }
+                    ValueTable::Floats(t) => {
+                        for (d, &v) in out[o * 4..(o + cw * 3) * 4]
+                            .chunks_exact_mut(4)
+                            .zip(src_row)
+                        {
+                            d.copy_from_slice(&t[v as usize].to_ne_bytes());
+                        }
+                    }
+                }
+            }
+            return self.placement;
+        }
         // Pass 1, vertical: each output row is a weighted sum of whole source rows. Rows
         // are contiguous, so this loop vectorises; doing it first also leaves the scalar
         // horizontal pass only `ch` rows instead of the source's full height.
