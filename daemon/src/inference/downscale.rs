@@ -1,13 +1,13 @@
 //! One smaller copy of the frame for every whole-frame model that runs on it.
 //!
-//! Each model's preprocessing resamples the frame to its input size, and the costly part
-//! of that is the pass that reads every source row (a 1280×720 frame is 2.7 MB). When two
-//! or more whole-frame models run on the same frame (the face detector and the object
-//! model on an object frame where the detector is due; both face detectors; every still
-//! in `eval` and `detect`), the frame is read once, into a copy as wide as the widest
-//! content any of them needs and as tall as the tallest, and each model resamples that
-//! copy. The largest model then reads its own size (an identity pass, the same bytes it
-//! would have made from the frame); the smaller ones resample it a second time, which
+//! Each model's preprocessing resamples the whole frame to its input size. When two or
+//! more whole-frame models run on the same frame (the face detector and the object model
+//! on an object frame where the detector is due; both face detectors; every still in
+//! `eval` and `detect`), the frame is resampled once, into a copy as wide as the widest
+//! content any of them needs and as tall as the tallest, and each model reads that copy.
+//! The largest then only has its values converted (the same bytes it would have made
+//! from the frame, without its resize: most of the saving, as a resize costs mostly its
+//! per-output-pixel horizontal pass); the smaller ones resample it a second time, which
 //! is not bit for bit what they make from the frame: a face found on a frame where the
 //! object model runs too differs from the same face found directly (on the clip of
 //! `tests/object_stage.rs`: 0.003 in score, under a pixel in box; no figure of
