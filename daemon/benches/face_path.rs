@@ -113,7 +113,7 @@ fn face_path(c: &mut Criterion) {
         [f.keypoints[1][0] * w as f32, f.keypoints[1][1] * h as f32],
     );
     g.bench_function(format!("peer: landmarks (warp + invoke) {tag}"), |b| {
-        b.iter(|| mesh.run(rgb, w, h, &roi).unwrap())
+        b.iter(|| mesh.run(rgb, w, h, &roi).unwrap().presence)
     });
     g.finish();
 }

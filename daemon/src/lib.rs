@@ -4,6 +4,7 @@
 //! recording takes every frame; web and report only read.
 
 pub mod annotate;
+pub mod buffer_pool;
 pub mod capture;
 pub mod cli;
 pub mod clips;

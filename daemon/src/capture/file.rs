@@ -20,8 +20,9 @@ use gstreamer_video as gst_video;
 use gstreamer_video::prelude::*;
 
 use super::pacing::Pacer;
-use super::packed_rgb::pack_rows;
+use super::packed_rgb::pack_rows_into;
 use super::{CaptureError, FrameSource};
+use crate::buffer_pool::BufferPool;
 use crate::frame::Frame;
 use crate::pipeline::FrameSelector;
 
@@ -83,6 +84,8 @@ pub struct VideoFileSource {
     last_frame_end: Duration,
     frames_this_loop: u64,
     selection: Arc<Mutex<Selection>>,
+    /// The frames' pixel buffers, reused once the analysis and the recorder let go.
+    buffers: BufferPool,
 }
 
 impl VideoFileSource {
@@ -117,6 +120,7 @@ impl VideoFileSource {
             frame_rate: None,
             pacer: Pacer::default(),
             next_seq: 0,
+            buffers: BufferPool::new(),
             loop_offset: Duration::ZERO,
             last_frame_end: Duration::ZERO,
             frames_this_loop: 0,
@@ -229,7 +233,12 @@ impl VideoFileSource {
         let plane = video_frame
             .plane_data(0)
             .map_err(|e| decode_error(e.to_string()))?;
-        let packed = pack_rows(plane, stride, width as usize * 3, height as usize)
+        let row_bytes = width as usize * 3;
+        let packed = self
+            .buffers
+            .fill(row_bytes * height as usize, |dst| {
+                pack_rows_into(plane, stride, row_bytes, height as usize, dst)
+            })
             .map_err(|e| decode_error(e.to_string()))?;
 
         // Stream time, not the raw buffer PTS: a file whose edit list skips the B-frame
@@ -254,14 +263,7 @@ impl VideoFileSource {
         self.frames_this_loop += 1;
         let seq = self.next_seq;
         self.next_seq += 1;
-        Ok(Frame::new_rgb(
-            seq,
-            pts,
-            Utc::now(),
-            width,
-            height,
-            Arc::from(packed),
-        ))
+        Ok(Frame::new_rgb(seq, pts, Utc::now(), width, height, packed))
     }
 }
 

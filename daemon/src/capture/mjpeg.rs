@@ -6,8 +6,13 @@
 //! `mjpeg2jpeg` does.
 
 use std::borrow::Cow;
+use std::io::Cursor;
+use std::sync::Arc;
 
-use image::{ImageFormat, RgbImage};
+use image::codecs::jpeg::JpegDecoder;
+use image::{ColorType, DynamicImage, ImageDecoder, ImageFormat, RgbImage};
+
+use crate::buffer_pool::BufferPool;
 
 const MARKER_SOI: u8 = 0xD8;
 const MARKER_SOS: u8 = 0xDA;
@@ -17,6 +22,28 @@ const MARKER_DHT: u8 = 0xC4;
 pub fn decode_mjpeg(frame: &[u8]) -> Result<RgbImage, image::ImageError> {
     let jpeg = with_huffman_tables(frame);
     Ok(image::load_from_memory_with_format(&jpeg, ImageFormat::Jpeg)?.into_rgb8())
+}
+
+/// As `decode_mjpeg`, into a buffer of `pool`: an RGB JPEG (what webcams send) is
+/// decoded straight into it; any other colour type is converted on the way.
+pub fn decode_mjpeg_pooled(
+    frame: &[u8],
+    pool: &mut BufferPool,
+) -> Result<(u32, u32, Arc<[u8]>), image::ImageError> {
+    let jpeg = with_huffman_tables(frame);
+    let decoder = JpegDecoder::new(Cursor::new(&jpeg[..]))?;
+    let (width, height) = decoder.dimensions();
+    let len = width as usize * height as usize * 3;
+    let rgb = if decoder.color_type() == ColorType::Rgb8 {
+        pool.fill(len, |dst| decoder.read_image(dst))?
+    } else {
+        let image = DynamicImage::from_decoder(decoder)?.into_rgb8();
+        pool.fill::<image::ImageError>(len, |dst| {
+            dst.copy_from_slice(image.as_raw());
+            Ok(())
+        })?
+    };
+    Ok((width, height, rgb))
 }
 
 /// The frame itself when it defines Huffman tables (or is too broken to tell; the decoder

@@ -14,13 +14,13 @@ mod yuyv;
 pub use error::CaptureError;
 pub use file::{Timeline, VideoFileOptions, VideoFileSource};
 pub use mjpeg::decode_mjpeg;
-pub use packed_rgb::{ShortBuffer, pack_rows};
+pub use packed_rgb::{ShortBuffer, pack_rows_into};
 pub use pixel_format::{
     CameraMode, CameraPixelFormat, FormatChoiceError, WantedMode, choose_pixel_format,
 };
 pub use still::{StillSource, is_still_image, load_still};
 pub use v4l2::{NegotiatedFormat, V4l2Source, decode_camera_frame};
-pub use yuyv::yuyv_to_rgb;
+pub use yuyv::{yuyv_to_rgb, yuyv_to_rgb_into};
 
 use crate::config::{CaptureConfig, CaptureSource};
 use crate::frame::Frame;

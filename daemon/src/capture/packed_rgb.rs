@@ -15,22 +15,24 @@ pub struct ShortBuffer {
     pub stride: usize,
 }
 
-/// Copies `rows` rows of `row_bytes` each, found `stride` bytes apart in `src`, into one
-/// contiguous buffer.
-pub fn pack_rows(
+/// Copies `rows` rows of `row_bytes` each, found `stride` bytes apart in `src`, into
+/// `dst` (exactly `rows × row_bytes` long: a pooled frame buffer, see `BufferPool`).
+pub fn pack_rows_into(
     src: &[u8],
     stride: usize,
     row_bytes: usize,
     rows: usize,
-) -> Result<Vec<u8>, ShortBuffer> {
+    dst: &mut [u8],
+) -> Result<(), ShortBuffer> {
     let short = || ShortBuffer {
         len: src.len(),
         rows,
         row_bytes,
         stride,
     };
+    debug_assert_eq!(dst.len(), row_bytes * rows);
     if rows == 0 {
-        return Ok(Vec::new());
+        return Ok(());
     }
     // The last row needs only its own bytes, not a full stride.
     let needed = stride
@@ -41,18 +43,28 @@ pub fn pack_rows(
         return Err(short());
     }
     if stride == row_bytes {
-        return Ok(src[..needed].to_vec());
+        dst.copy_from_slice(&src[..needed]);
+        return Ok(());
     }
-    let mut packed = Vec::with_capacity(row_bytes * rows);
-    for row in src.chunks(stride).take(rows) {
-        packed.extend_from_slice(&row[..row_bytes]);
+    for (row, out) in src.chunks(stride).zip(dst.chunks_exact_mut(row_bytes)) {
+        out.copy_from_slice(&row[..row_bytes]);
     }
-    Ok(packed)
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn pack_rows(
+        src: &[u8],
+        stride: usize,
+        row_bytes: usize,
+        rows: usize,
+    ) -> Result<Vec<u8>, ShortBuffer> {
+        let mut dst = vec![0; row_bytes * rows];
+        pack_rows_into(src, stride, row_bytes, rows, &mut dst).map(|()| dst)
+    }
 
     #[test]
     fn padded_rows_are_copied_without_their_padding() {

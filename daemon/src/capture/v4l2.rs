@@ -18,10 +18,11 @@ use v4l::video::Capture;
 use v4l::video::capture::Parameters;
 use v4l::{Device, Format, FourCC};
 
-use super::mjpeg::decode_mjpeg;
+use super::mjpeg::decode_mjpeg_pooled;
 use super::pixel_format::{CameraMode, CameraPixelFormat, WantedMode, choose_pixel_format};
-use super::yuyv::yuyv_to_rgb;
+use super::yuyv::yuyv_to_rgb_into;
 use super::{CaptureError, FrameSource};
+use crate::buffer_pool::BufferPool;
 use crate::config::CaptureConfig;
 use crate::frame::Frame;
 
@@ -53,6 +54,8 @@ pub struct V4l2Source {
     bad_frames_in_a_row: u32,
     /// Frames that could not be decoded and were skipped, since opening.
     pub skipped_frames: u64,
+    /// The frames' RGB buffers, reused once the analysis and the recorder let go.
+    buffers: BufferPool,
 }
 
 impl V4l2Source {
@@ -73,6 +76,7 @@ impl V4l2Source {
             next_seq: 0,
             bad_frames_in_a_row: 0,
             skipped_frames: 0,
+            buffers: BufferPool::new(),
         })
     }
 
@@ -105,7 +109,7 @@ impl FrameSource for V4l2Source {
             let decoded = match CaptureStream::next(stream) {
                 Ok((buffer, meta)) => {
                     let used = (meta.bytesused as usize).min(buffer.len());
-                    decode_camera_frame(self.negotiated, &buffer[..used])
+                    decode_camera_frame(self.negotiated, &buffer[..used], &mut self.buffers)
                 }
                 Err(e) => return Err(self.lost(e.to_string())),
             };
@@ -121,7 +125,7 @@ impl FrameSource for V4l2Source {
                         Utc::now(),
                         width,
                         height,
-                        Arc::from(rgb),
+                        rgb,
                     )));
                 }
                 Err(reason) => {
@@ -165,17 +169,15 @@ impl FrameSource for V4l2Source {
     }
 }
 
-/// Converts one buffer from the camera into (width, height, packed RGB).
+/// Converts one buffer from the camera into (width, height, packed RGB in a buffer of
+/// `pool`).
 pub fn decode_camera_frame(
     negotiated: NegotiatedFormat,
     data: &[u8],
-) -> Result<(u32, u32, Vec<u8>), String> {
+    pool: &mut BufferPool,
+) -> Result<(u32, u32, Arc<[u8]>), String> {
     match negotiated.format {
-        CameraPixelFormat::Mjpeg => {
-            let image = decode_mjpeg(data).map_err(|e| e.to_string())?;
-            let (width, height) = image.dimensions();
-            Ok((width, height, image.into_raw()))
-        }
+        CameraPixelFormat::Mjpeg => decode_mjpeg_pooled(data, pool).map_err(|e| e.to_string()),
         CameraPixelFormat::Yuyv => {
             let NegotiatedFormat {
                 width,
@@ -183,8 +185,12 @@ pub fn decode_camera_frame(
                 stride,
                 ..
             } = negotiated;
-            let rgb =
-                yuyv_to_rgb(data, width, height, stride as usize).map_err(|e| e.to_string())?;
+            let len = width as usize * height as usize * 3;
+            let rgb = pool
+                .fill(len, |dst| {
+                    yuyv_to_rgb_into(data, width, height, stride as usize, dst)
+                })
+                .map_err(|e| e.to_string())?;
             Ok((width, height, rgb))
         }
     }

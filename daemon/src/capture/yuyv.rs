@@ -13,6 +13,19 @@ pub fn yuyv_to_rgb(
     height: u32,
     stride: usize,
 ) -> Result<Vec<u8>, ShortBuffer> {
+    let mut rgb = vec![0; width as usize * height as usize * 3];
+    yuyv_to_rgb_into(src, width, height, stride, &mut rgb).map(|()| rgb)
+}
+
+/// As `yuyv_to_rgb`, into `dst` (exactly `width × height × 3` long: a pooled frame
+/// buffer, see `BufferPool`).
+pub fn yuyv_to_rgb_into(
+    src: &[u8],
+    width: u32,
+    height: u32,
+    stride: usize,
+    dst: &mut [u8],
+) -> Result<(), ShortBuffer> {
     let (width, rows) = (width as usize, height as usize);
     let row_bytes = width.div_ceil(2) * 4;
     let short = ShortBuffer {
@@ -24,18 +37,16 @@ pub fn yuyv_to_rgb(
     if rows > 0 && (stride < row_bytes || src.len() < stride * (rows - 1) + row_bytes) {
         return Err(short);
     }
-    let mut rgb = Vec::with_capacity(width * rows * 3);
-    for row in src.chunks(stride).take(rows) {
-        let row_start = rgb.len();
-        for pair in row[..row_bytes].chunks_exact(4) {
+    debug_assert_eq!(dst.len(), width * rows * 3);
+    for (row, out) in src.chunks(stride).zip(dst.chunks_exact_mut(width * 3)) {
+        for (pair, px) in row[..row_bytes].chunks_exact(4).zip(out.chunks_mut(6)) {
             let (y0, u, y1, v) = (pair[0], pair[1], pair[2], pair[3]);
-            rgb.extend_from_slice(&ycbcr_to_rgb(y0, u, v));
-            rgb.extend_from_slice(&ycbcr_to_rgb(y1, u, v));
+            // An odd width leaves one pixel of the last pair over: `px` is 3 bytes then.
+            let both = [ycbcr_to_rgb(y0, u, v), ycbcr_to_rgb(y1, u, v)];
+            px.copy_from_slice(&both.as_flattened()[..px.len()]);
         }
-        // An odd width leaves one pixel of the last pair over.
-        rgb.truncate(row_start + width * 3);
     }
-    Ok(rgb)
+    Ok(())
 }
 
 /// BT.601 limited range, in 8-bit fixed point (coefficients × 256).

@@ -15,6 +15,7 @@
 
 use std::time::{Duration, Instant};
 
+use super::downscale::Downscaler;
 use super::error::InferenceError;
 use super::face::FaceDetector;
 use super::face_mesh::FaceMesh;
@@ -23,6 +24,7 @@ use super::model::{CompileOptions, RanOn};
 use super::object_passes::ObjectPasses;
 use super::object_stage::{ObjectResult, ObjectStage};
 use super::objects::ObjectDetector;
+use super::preprocess::ModelInput;
 use super::runtime::Runtime;
 use crate::config::Config;
 use crate::detections::{Detections, InferenceTimes, ObjectClass};
@@ -58,6 +60,12 @@ pub struct Detector {
     objects_every_n_frames: u64,
     analysed: u64,
     models: Vec<VerifiedModel>,
+    /// How the object model takes a whole frame (known here once it runs on its thread).
+    object_input: Option<ModelInput>,
+    /// The shared smaller copy for frames where several whole-frame models run.
+    downscale: Downscaler,
+    /// The whole-frame models due on this frame (reused).
+    due_inputs: Vec<ModelInput>,
 }
 
 impl Detector {
@@ -119,6 +127,7 @@ impl Detector {
         let object_classes = passes
             .as_ref()
             .map_or_else(Vec::new, |p| p.labels().classes());
+        let object_input = passes.as_ref().map(|p| p.model_input());
         Ok(Detector {
             face,
             objects: passes.map_or(Objects::Off, |p| Objects::Inline(Box::new(p))),
@@ -126,6 +135,9 @@ impl Detector {
             objects_every_n_frames: cfg.detection.objects_every_n_frames.max(1) as u64,
             analysed: 0,
             models,
+            object_input,
+            downscale: Downscaler::new(),
+            due_inputs: Vec::new(),
         })
     }
 
@@ -188,13 +200,28 @@ impl Detector {
         objects_now: bool,
     ) -> Result<Detections, InferenceError> {
         let start = Instant::now();
-        let mut faces = Vec::new();
-        let face_run = self
-            .face
-            .detect(&frame.data, frame.width, frame.height, &mut faces)?;
-        let face_ms = start.elapsed().as_secs_f32() * 1000.0;
         let n = self.objects_every_n_frames;
         let due = objects_now || self.analysed.is_multiple_of(n);
+        // One smaller copy of the frame when several whole-frame models read it.
+        self.due_inputs.clear();
+        if self.face.detector_due() {
+            self.due_inputs.extend(self.face.detector_inputs());
+        }
+        if due && let Some(input) = self.object_input {
+            self.due_inputs.push(input);
+        }
+        let small =
+            self.downscale
+                .for_models(&frame.data, frame.width, frame.height, &self.due_inputs);
+        let mut faces = Vec::new();
+        let face_run = self.face.detect_with(
+            &frame.data,
+            frame.width,
+            frame.height,
+            small.as_ref(),
+            &mut faces,
+        )?;
+        let face_ms = start.elapsed().as_secs_f32() * 1000.0;
         // The frame just before the next object frame (lockstep's join point).
         let joins = (self.analysed + 1).is_multiple_of(n);
         self.analysed += 1;
@@ -203,7 +230,7 @@ impl Detector {
             Objects::Off => {}
             Objects::Inline(passes) if due => {
                 let t = Instant::now();
-                let f = passes.detect(frame, &faces)?;
+                let f = passes.detect(frame, small.as_ref(), &faces)?;
                 found = Some(ObjectResult {
                     frame_seq: frame.seq,
                     at: frame.pts,
@@ -225,7 +252,7 @@ impl Detector {
                     *pending = false;
                 }
                 if due {
-                    stage.offer(frame, &faces);
+                    stage.offer(frame, small.as_ref(), &faces);
                     *pending = true;
                 }
             }
@@ -236,7 +263,7 @@ impl Detector {
             } => {
                 found = stage.try_take().transpose()?;
                 if due {
-                    stage.offer(frame, &faces);
+                    stage.offer(frame, small.as_ref(), &faces);
                 }
             }
         }

@@ -13,7 +13,7 @@ use std::path::Path;
 use super::anchors;
 use super::error::InferenceError;
 use super::model::{CompileOptions, CompiledModel, ElementType, Quantization, TensorInfo};
-use super::preprocess::{FitMode, Preprocessor};
+use super::preprocess::{FitMode, FrameImage, ModelInput, Preprocessor};
 use super::runtime::Runtime;
 use crate::detections::{BBox, Face};
 
@@ -110,6 +110,11 @@ impl FaceDetector {
         self.model.invoke()
     }
 
+    /// How this model takes a whole frame (for the shared smaller copy, `downscale.rs`).
+    pub fn model_input(&self) -> ModelInput {
+        self.pre.model_input()
+    }
+
     /// Detects faces in a packed RGB frame; boxes and keypoints normalised to the frame.
     pub fn detect(
         &mut self,
@@ -118,7 +123,17 @@ impl FaceDetector {
         h: u32,
         out: &mut Vec<Face>,
     ) -> Result<(), InferenceError> {
-        let placement = self.preprocess(rgb, w, h)?;
+        self.detect_image(FrameImage::full(rgb, w, h), out)
+    }
+
+    /// As `detect`, reading `image`: the frame or a smaller copy standing for it.
+    pub fn detect_image(
+        &mut self,
+        image: FrameImage<'_>,
+        out: &mut Vec<Face>,
+    ) -> Result<(), InferenceError> {
+        let pre = &mut self.pre;
+        let placement = self.model.write_input(0, |buf| pre.run_image(image, buf))?;
         self.invoke()?;
         self.read_outputs()?;
         self.decode_candidates();

@@ -38,6 +38,9 @@ pub struct FaceMesh {
     landmarks_output: usize,
     presence_output: usize,
     raw: Vec<f32>,
+    /// The last run's landmarks, overwritten by the next run (one or two runs a frame:
+    /// no allocation per face).
+    landmarks: Landmarks,
 }
 
 impl FaceMesh {
@@ -78,6 +81,11 @@ impl FaceMesh {
             landmarks_output,
             presence_output,
             raw: vec![0.0; LANDMARKS * 3],
+            landmarks: Landmarks {
+                frame_px: vec![[0.0; 2]; LANDMARKS],
+                upright_px: vec![[0.0; 2]; LANDMARKS],
+                presence: 0.0,
+            },
         })
     }
 
@@ -85,14 +93,15 @@ impl FaceMesh {
         &self.model
     }
 
-    /// Runs the mesh on one face region of a packed RGB frame.
+    /// Runs the mesh on one face region of a packed RGB frame; the landmarks are valid
+    /// until the next run.
     pub fn run(
         &mut self,
         rgb: &[u8],
         w: u32,
         h: u32,
         roi: &FaceRoi,
-    ) -> Result<Landmarks, InferenceError> {
+    ) -> Result<&Landmarks, InferenceError> {
         let n = self.input_size;
         self.model.write_input(0, |buf| {
             // SAFETY-free reinterpretation: the input is float32, checked at load, and
@@ -110,16 +119,18 @@ impl FaceMesh {
         let logit = self.model.read_output(self.presence_output, |b| {
             f32::from_ne_bytes([b[0], b[1], b[2], b[3]])
         })?;
-        let upright_px: Vec<[f32; 2]> = self.raw.chunks_exact(3).map(|p| [p[0], p[1]]).collect();
-        let frame_px = upright_px
-            .iter()
-            .map(|p| roi.to_frame(p[0], p[1], n as f32))
-            .collect();
-        Ok(Landmarks {
-            frame_px,
-            upright_px,
-            presence: 1.0 / (1.0 + (-logit).exp()),
-        })
+        let lm = &mut self.landmarks;
+        for ((p, up), fp) in self
+            .raw
+            .chunks_exact(3)
+            .zip(lm.upright_px.iter_mut())
+            .zip(lm.frame_px.iter_mut())
+        {
+            *up = [p[0], p[1]];
+            *fp = roi.to_frame(p[0], p[1], n as f32);
+        }
+        lm.presence = 1.0 / (1.0 + (-logit).exp());
+        Ok(lm)
     }
 }
 

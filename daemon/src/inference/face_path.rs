@@ -15,6 +15,7 @@
 
 use std::path::Path;
 
+use super::downscale::Downscaled;
 use super::error::InferenceError;
 use super::face::FaceDetector;
 use super::face_mesh::{FaceMesh, LEFT_EYE_OUTER, Landmarks, RIGHT_EYE_OUTER};
@@ -22,6 +23,7 @@ use super::face_roi::FaceRoi;
 use super::gaze;
 use super::head_pose::{self, Camera, CanonicalFace, POSE_LANDMARKS};
 use super::model::CompiledModel;
+use super::preprocess::{FrameImage, ModelInput};
 use crate::detections::{BBox, Face};
 
 /// Mesh points that make up the face outline (the 468 mesh points; irises excluded).
@@ -78,6 +80,15 @@ pub struct FacePath {
     held: Vec<Face>,
 }
 
+/// The frame one pass reads: its pixels, and its shared smaller copy when there is one.
+#[derive(Clone, Copy)]
+struct Frame<'a> {
+    rgb: &'a [u8],
+    w: u32,
+    h: u32,
+    small: Option<&'a Downscaled>,
+}
+
 /// What the face path did on one frame.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct FacePathRun {
@@ -124,6 +135,17 @@ impl FacePath {
         self.held.clear();
     }
 
+    /// Whether the next `detect` runs the face detectors (nothing tracked, or the
+    /// periodic redetection is due).
+    pub fn detector_due(&self) -> bool {
+        self.tracks.is_empty() || self.frames_since_detection + 1 >= self.opts.redetect_every.max(1)
+    }
+
+    /// How each face detector takes a whole frame.
+    pub fn detector_inputs(&self) -> impl Iterator<Item = ModelInput> + '_ {
+        self.detectors.iter().map(|d| d.model_input())
+    }
+
     /// Faces in a packed RGB frame, boxes normalised to the frame.
     pub fn detect(
         &mut self,
@@ -132,14 +154,27 @@ impl FacePath {
         h: u32,
         out: &mut Vec<Face>,
     ) -> Result<FacePathRun, InferenceError> {
+        self.detect_with(rgb, w, h, None, out)
+    }
+
+    /// As `detect`; the detectors read `small` (the frame's shared smaller copy) when
+    /// given, the mesh always the frame itself (a far face's crop needs every pixel).
+    pub fn detect_with(
+        &mut self,
+        rgb: &[u8],
+        w: u32,
+        h: u32,
+        small: Option<&Downscaled>,
+        out: &mut Vec<Face>,
+    ) -> Result<FacePathRun, InferenceError> {
         let mut run = FacePathRun::default();
-        let due = self.tracks.is_empty()
-            || self.frames_since_detection + 1 >= self.opts.redetect_every.max(1);
-        let lost = self.run_once(rgb, w, h, due, out, &mut run)?;
+        let due = self.detector_due();
+        let frame = Frame { rgb, w, h, small };
+        let lost = self.run_once(frame, due, out, &mut run)?;
         if lost && !run.detector_ran {
             // A tracked face slipped out of its region: look for it on this same frame
             // rather than report it missing until the next detection.
-            self.run_once(rgb, w, h, true, out, &mut run)?;
+            self.run_once(frame, true, out, &mut run)?;
         }
         Ok(run)
     }
@@ -148,13 +183,12 @@ impl FacePath {
     /// mesh on each. Returns whether a tracked face was lost.
     fn run_once(
         &mut self,
-        rgb: &[u8],
-        w: u32,
-        h: u32,
+        frame: Frame<'_>,
         detect: bool,
         out: &mut Vec<Face>,
         run: &mut FacePathRun,
     ) -> Result<bool, InferenceError> {
+        let Frame { rgb, w, h, small } = frame;
         self.candidates.clear();
         if detect {
             run.detector_ran = true;
@@ -162,7 +196,8 @@ impl FacePath {
             let (fw, fh) = (w as f32, h as f32);
             self.merged.clear();
             for detector in &mut self.detectors {
-                detector.detect(rgb, w, h, &mut self.detected)?;
+                let image = small.map_or(FrameImage::full(rgb, w, h), |s| s.image());
+                detector.detect_image(image, &mut self.detected)?;
                 for f in self.detected.drain(..) {
                     match self
                         .merged
@@ -230,7 +265,7 @@ impl FacePath {
                 }
                 continue;
             }
-            let face = self.measure(&lm, c.detector_score, &camera, w, h);
+            let face = measure(&self.canonical, lm, c.detector_score, &camera, w, h);
             if out.iter().any(|f| f.bbox.iou(&face.bbox) > SAME_FACE_IOU) {
                 continue; // two regions converged on one face
             }
@@ -258,46 +293,53 @@ impl FacePath {
         }
         Ok(lost)
     }
+}
 
-    fn measure(&self, lm: &Landmarks, score: f32, camera: &Camera, w: u32, h: u32) -> Face {
-        let (fw, fh) = (w as f32, h as f32);
-        let mesh = &lm.frame_px[..MESH_POINTS];
-        let (mut lo, mut hi) = ([f32::MAX; 2], [f32::MIN; 2]);
-        for p in mesh {
-            lo = [lo[0].min(p[0]), lo[1].min(p[1])];
-            hi = [hi[0].max(p[0]), hi[1].max(p[1])];
-        }
-        let bbox = BBox {
-            x0: lo[0] / fw,
-            y0: lo[1] / fh,
-            x1: hi[0] / fw,
-            y1: hi[1] / fh,
-        }
-        .clamped();
-        let keypoints = KEYPOINT_SOURCES
-            .iter()
-            .map(|[a, b]| {
-                let (pa, pb) = (lm.frame_px[*a], lm.frame_px[*b]);
-                [(pa[0] + pb[0]) / 2.0 / fw, (pa[1] + pb[1]) / 2.0 / fh]
-            })
-            .collect();
-        let mut image = [[0f64; 2]; POSE_LANDMARKS.len()];
-        for (p, &i) in image.iter_mut().zip(POSE_LANDMARKS.iter()) {
-            *p = [lm.frame_px[i][0] as f64, lm.frame_px[i][1] as f64];
-        }
-        let pose = head_pose::solve(&self.canonical, &image, camera);
-        Face {
-            score,
-            bbox,
-            keypoints,
-            yaw_deg: pose.map_or(0.0, |p| p.yaw_deg),
-            pitch_deg: pose.map_or(0.0, |p| p.pitch_deg),
-            roll_deg: pose.map_or(0.0, |p| p.roll_deg),
-            mesh_score: Some(lm.presence),
-            gaze: gaze::estimate(&lm.upright_px),
-            looking_away: false,
-            pose_unknown: false,
-        }
+fn measure(
+    canonical: &CanonicalFace,
+    lm: &Landmarks,
+    score: f32,
+    camera: &Camera,
+    w: u32,
+    h: u32,
+) -> Face {
+    let (fw, fh) = (w as f32, h as f32);
+    let mesh = &lm.frame_px[..MESH_POINTS];
+    let (mut lo, mut hi) = ([f32::MAX; 2], [f32::MIN; 2]);
+    for p in mesh {
+        lo = [lo[0].min(p[0]), lo[1].min(p[1])];
+        hi = [hi[0].max(p[0]), hi[1].max(p[1])];
+    }
+    let bbox = BBox {
+        x0: lo[0] / fw,
+        y0: lo[1] / fh,
+        x1: hi[0] / fw,
+        y1: hi[1] / fh,
+    }
+    .clamped();
+    let keypoints = KEYPOINT_SOURCES
+        .iter()
+        .map(|[a, b]| {
+            let (pa, pb) = (lm.frame_px[*a], lm.frame_px[*b]);
+            [(pa[0] + pb[0]) / 2.0 / fw, (pa[1] + pb[1]) / 2.0 / fh]
+        })
+        .collect();
+    let mut image = [[0f64; 2]; POSE_LANDMARKS.len()];
+    for (p, &i) in image.iter_mut().zip(POSE_LANDMARKS.iter()) {
+        *p = [lm.frame_px[i][0] as f64, lm.frame_px[i][1] as f64];
+    }
+    let pose = head_pose::solve(canonical, &image, camera);
+    Face {
+        score,
+        bbox,
+        keypoints,
+        yaw_deg: pose.map_or(0.0, |p| p.yaw_deg),
+        pitch_deg: pose.map_or(0.0, |p| p.pitch_deg),
+        roll_deg: pose.map_or(0.0, |p| p.roll_deg),
+        mesh_score: Some(lm.presence),
+        gaze: gaze::estimate(&lm.upright_px),
+        looking_away: false,
+        pose_unknown: false,
     }
 }
 

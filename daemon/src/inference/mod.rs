@@ -3,6 +3,7 @@
 
 mod anchors;
 pub mod detector;
+pub mod downscale;
 pub mod error;
 pub mod face;
 pub mod face_mesh;

@@ -11,20 +11,30 @@ pub fn class_aware_nms(
     iou: f32,
     max: usize,
 ) -> Vec<DetectedObject> {
+    class_aware_nms_in_place(&mut objects, iou, max);
+    objects
+}
+
+/// As `class_aware_nms`, in `objects` itself (no second list per frame).
+pub fn class_aware_nms_in_place(objects: &mut Vec<DetectedObject>, iou: f32, max: usize) {
     objects.sort_by(|a, b| b.score.total_cmp(&a.score));
-    let mut kept: Vec<DetectedObject> = Vec::with_capacity(objects.len().min(max));
-    for o in objects {
-        if kept.len() == max {
+    // `objects[..kept]` are the survivors so far, best first; every box is judged
+    // against them only, as if they were a list of their own.
+    let mut kept = 0;
+    for i in 0..objects.len() {
+        if kept == max {
             break;
         }
-        let suppressed = kept
+        let o = &objects[i];
+        let suppressed = objects[..kept]
             .iter()
             .any(|k| k.label == o.label && k.bbox.iou(&o.bbox) > iou);
         if !suppressed {
-            kept.push(o);
+            objects.swap(kept, i);
+            kept += 1;
         }
     }
-    kept
+    objects.truncate(kept);
 }
 
 #[cfg(test)]

@@ -3,12 +3,14 @@
 //! (`hands_zone.rs`), merged with the first by class-aware NMS, boxes in frame
 //! coordinates.
 
+use super::downscale::Downscaled;
 use super::error::InferenceError;
 use super::hands_zone::hands_zone;
 use super::labels::LabelMap;
 use super::model::CompileOptions;
 use super::nms::class_aware_nms;
 use super::objects::{ClassThresholds, ObjectDetector};
+use super::preprocess::{FrameImage, ModelInput};
 use super::runtime::Runtime;
 use crate::config::Config;
 use crate::detections::{BBox, DetectedObject, Face};
@@ -101,11 +103,19 @@ impl ObjectPasses {
         self.detector.labels()
     }
 
-    /// Runs the full-frame pass, and the hands-and-desk pass when it is due, given the
+    /// How the full-frame pass takes the frame (for the shared smaller copy).
+    pub fn model_input(&self) -> ModelInput {
+        self.detector.model_input()
+    }
+
+    /// Runs the full-frame pass (on `small`, the frame's shared smaller copy, when
+    /// given), and the hands-and-desk pass when it is due (always on the frame itself:
+    /// the zone is there to be seen at more than the whole-frame resolution), given the
     /// faces found on the same frame.
     pub fn detect(
         &mut self,
         frame: &Frame,
+        small: Option<&Downscaled>,
         faces: &[Face],
     ) -> Result<ObjectsFound, InferenceError> {
         let (rgb, w, h) = (&frame.data[..], frame.width, frame.height);
@@ -114,7 +124,8 @@ impl ObjectPasses {
             .is_some_and(|n| self.object_frames.is_multiple_of(n));
         self.object_frames += 1;
         let mut objects = Vec::new();
-        self.detector.detect(rgb, w, h, &mut objects)?;
+        let image = small.map_or(FrameImage::full(rgb, w, h), |s| s.image());
+        self.detector.detect_image(image, &mut objects)?;
         if !zone_due {
             return Ok(ObjectsFound {
                 objects,

@@ -14,6 +14,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
+use super::downscale::Downscaled;
 use super::error::InferenceError;
 use super::object_passes::ObjectPasses;
 use crate::detections::{BBox, DetectedObject, Face};
@@ -43,6 +44,9 @@ pub struct ObjectStageStats {
 
 struct Offer {
     frame: Frame,
+    /// The frame's shared smaller copy, when the analysis thread made one for its own
+    /// face detector too.
+    small: Option<Downscaled>,
     faces: Vec<Face>,
 }
 
@@ -74,18 +78,20 @@ impl ObjectStage {
                 .spawn(move || {
                     while let Some(offer) = mailbox.wait_for_offer() {
                         let start = Instant::now();
-                        let found = passes.detect(&offer.frame, &offer.faces).map(|found| {
-                            let elapsed = start.elapsed();
-                            stats.runs.fetch_add(1, Relaxed);
-                            stats.busy_us.fetch_add(elapsed.as_micros() as u64, Relaxed);
-                            ObjectResult {
-                                frame_seq: offer.frame.seq,
-                                at: offer.frame.pts,
-                                objects: found.objects,
-                                hands_zone: found.hands_zone,
-                                ms: elapsed.as_secs_f32() * 1000.0,
-                            }
-                        });
+                        let found = passes
+                            .detect(&offer.frame, offer.small.as_ref(), &offer.faces)
+                            .map(|found| {
+                                let elapsed = start.elapsed();
+                                stats.runs.fetch_add(1, Relaxed);
+                                stats.busy_us.fetch_add(elapsed.as_micros() as u64, Relaxed);
+                                ObjectResult {
+                                    frame_seq: offer.frame.seq,
+                                    at: offer.frame.pts,
+                                    objects: found.objects,
+                                    hands_zone: found.hands_zone,
+                                    ms: elapsed.as_secs_f32() * 1000.0,
+                                }
+                            });
                         if tx.send(found).is_err() {
                             return; // the analysis side is gone
                         }
@@ -100,13 +106,14 @@ impl ObjectStage {
         })
     }
 
-    /// Hands the worker a frame to run on when it is next free, replacing an offer it
+    /// Hands the worker a frame (and its shared smaller copy, if any) to run on when it is next free, replacing an offer it
     /// has not taken yet. Never waits.
-    pub fn offer(&self, frame: &Frame, faces: &[Face]) {
+    pub fn offer(&self, frame: &Frame, small: Option<&Downscaled>, faces: &[Face]) {
         let mut slot = self.mailbox.offer.lock().unwrap_or_else(|p| p.into_inner());
         let replaced = slot
             .replace(Offer {
                 frame: frame.clone(),
+                small: small.cloned(),
                 faces: faces.to_vec(),
             })
             .is_some();

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use super::error::InferenceError;
 use super::labels::{LabelIds, LabelMap};
 use super::model::{CompileOptions, CompiledModel};
-use super::nms::class_aware_nms;
-use super::preprocess::{FitMode, PixelRange, Placement, Preprocessor};
+use super::nms::class_aware_nms_in_place;
+use super::preprocess::{FitMode, FrameImage, ModelInput, PixelRange, Placement, Preprocessor};
 use super::runtime::Runtime;
 use super::ssd::SsdOutputs;
 use super::yolo::YoloOutput;
@@ -111,8 +111,6 @@ pub struct ObjectDetector {
     labels: LabelMap,
     thresholds: ClassThresholds,
     decoder: Decoder,
-    /// The region being detected, copied out of the frame (reused between frames).
-    crop: Vec<u8>,
 }
 
 impl ObjectDetector {
@@ -175,7 +173,6 @@ impl ObjectDetector {
             labels,
             thresholds,
             decoder,
-            crop: Vec::new(),
         })
     }
 
@@ -210,6 +207,11 @@ impl ObjectDetector {
         self.model.invoke()
     }
 
+    /// How this model takes a whole frame (for the shared smaller copy, `downscale.rs`).
+    pub fn model_input(&self) -> ModelInput {
+        self.pre.model_input()
+    }
+
     /// Detects proctoring-relevant objects on the whole frame; boxes normalised to it.
     pub fn detect(
         &mut self,
@@ -218,10 +220,19 @@ impl ObjectDetector {
         h: u32,
         out: &mut Vec<DetectedObject>,
     ) -> Result<(), InferenceError> {
+        self.detect_image(FrameImage::full(rgb, w, h), out)
+    }
+
+    /// As `detect`, reading `image`: the frame or a smaller copy standing for it.
+    pub fn detect_image(
+        &mut self,
+        image: FrameImage<'_>,
+        out: &mut Vec<DetectedObject>,
+    ) -> Result<(), InferenceError> {
         out.clear();
-        let placement = self.preprocess(rgb, w, h)?;
-        self.invoke()?;
-        self.decode(&placement, out)
+        let pre = &mut self.pre;
+        let placement = self.model.write_input(0, |buf| pre.run_image(image, buf))?;
+        self.invoke_and_decode(placement, out)
     }
 
     /// Detects objects inside `region` of the frame only (the model sees the region at
@@ -235,11 +246,14 @@ impl ObjectDetector {
         out: &mut Vec<DetectedObject>,
     ) -> Result<(), InferenceError> {
         out.clear();
-        copy_region(rgb, w, region, &mut self.crop);
-        let crop = std::mem::take(&mut self.crop);
-        let placement = self.preprocess(&crop, region.w, region.h);
-        self.crop = crop;
-        self.invoke_and_decode(placement?, out)?;
+        // Read in place: the region's rows lie a frame's stride apart.
+        let stride = w as usize * 3;
+        let first = region.y as usize * stride + region.x as usize * 3;
+        let pre = &mut self.pre;
+        let placement = self.model.write_input(0, |buf| {
+            pre.run_strided(&rgb[first..], stride, region.w, region.h, buf)
+        })?;
+        self.invoke_and_decode(placement, out)?;
         let zone = region.normalised(w, h);
         for o in out.iter_mut() {
             o.bbox = BBox {
@@ -274,50 +288,13 @@ impl ObjectDetector {
                 best,
                 nms_iou,
             } => {
-                let mut candidates = Vec::new();
+                // Candidates go straight into `out` and are thinned there.
                 self.model.read_output(0, |raw| {
-                    output.decode(raw, placement, labels, thresholds, best, &mut candidates)
+                    output.decode(raw, placement, labels, thresholds, best, out)
                 })?;
-                *out = class_aware_nms(candidates, *nms_iou, MAX_OBJECTS);
+                class_aware_nms_in_place(out, *nms_iou, MAX_OBJECTS);
                 Ok(())
             }
         }
-    }
-}
-
-/// Copies `region` of a packed RGB24 frame `frame_w` pixels wide into `dst`.
-fn copy_region(rgb: &[u8], frame_w: u32, region: PixelRect, dst: &mut Vec<u8>) {
-    let stride = frame_w as usize * 3;
-    let row_bytes = region.w as usize * 3;
-    dst.clear();
-    dst.reserve(row_bytes * region.h as usize);
-    for y in region.y..region.y + region.h {
-        let start = y as usize * stride + region.x as usize * 3;
-        dst.extend_from_slice(&rgb[start..start + row_bytes]);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_region_is_copied_row_by_row() {
-        // 3×2 frame, pixel value = its index.
-        let rgb: Vec<u8> = (0..6).flat_map(|i| [i as u8; 3]).collect();
-        let mut dst = Vec::new();
-        copy_region(
-            &rgb,
-            3,
-            PixelRect {
-                x: 1,
-                y: 0,
-                w: 2,
-                h: 2,
-            },
-            &mut dst,
-        );
-        let pixels: Vec<u8> = dst.chunks(3).map(|p| p[0]).collect();
-        assert_eq!(pixels, vec![1, 2, 4, 5]);
     }
 }

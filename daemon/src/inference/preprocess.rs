@@ -56,6 +56,58 @@ impl Placement {
     }
 }
 
+/// The pixels a model reads for one frame: the frame itself, or a smaller copy of it
+/// (`downscale.rs`) standing for it. Fitting (letterbox bars, placement) follows the
+/// frame's own shape, so boxes map back to the frame whichever is read.
+#[derive(Clone, Copy, Debug)]
+pub struct FrameImage<'a> {
+    /// Packed RGB24, `width`×`height`.
+    pub rgb: &'a [u8],
+    pub width: u32,
+    pub height: u32,
+    /// The frame this image is (a copy of).
+    pub frame_width: u32,
+    pub frame_height: u32,
+}
+
+impl<'a> FrameImage<'a> {
+    /// The frame itself.
+    pub fn full(rgb: &'a [u8], width: u32, height: u32) -> FrameImage<'a> {
+        FrameImage {
+            rgb,
+            width,
+            height,
+            frame_width: width,
+            frame_height: height,
+        }
+    }
+}
+
+/// How a model takes its whole-frame input: what a shared smaller copy must keep.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ModelInput {
+    pub mode: FitMode,
+    pub width: usize,
+    pub height: usize,
+}
+
+impl ModelInput {
+    /// Pixels of the model input the frame's content covers (the rest is padding).
+    pub fn content_size(&self, frame_w: u32, frame_h: u32) -> (usize, usize) {
+        match self.mode {
+            FitMode::Stretch => (self.width, self.height),
+            FitMode::Letterbox => {
+                let s =
+                    (self.width as f32 / frame_w as f32).min(self.height as f32 / frame_h as f32);
+                (
+                    ((frame_w as f32 * s).round() as usize).clamp(1, self.width),
+                    ((frame_h as f32 * s).round() as usize).clamp(1, self.height),
+                )
+            }
+        }
+    }
+}
+
 /// Converts one 8-bit channel value to the bytes the model expects.
 #[derive(Clone, Debug)]
 enum ValueTable {
@@ -147,7 +199,8 @@ pub struct Preprocessor {
     table: ValueTable,
     /// Value written into padding (black).
     pad_value: [u8; 4],
-    cached_src: (u32, u32),
+    /// Image and frame size the tables below were built for.
+    cached_src: (u32, u32, u32, u32),
     x_taps: AxisTaps,
     y_taps: AxisTaps,
     /// Vertically resampled rows (content height × source width × 3).
@@ -212,13 +265,35 @@ impl Preprocessor {
             }
             other => return Err(format!("input element type {other:?} is not supported")),
         };
+        Ok(Preprocessor::with_table(
+            dst_w, dst_h, mode, table, pad_pixel,
+        ))
+    }
+
+    /// A plain RGB24 resize to `w`×`h` (stretched; values kept): the shared smaller copy
+    /// of a frame (`downscale.rs`).
+    pub fn rgb(w: usize, h: usize) -> Preprocessor {
+        let mut identity = Box::new([0u8; 256]);
+        for (p, v) in identity.iter_mut().enumerate() {
+            *v = p as u8;
+        }
+        Preprocessor::with_table(w, h, FitMode::Stretch, ValueTable::Bytes(identity), 0)
+    }
+
+    fn with_table(
+        dst_w: usize,
+        dst_h: usize,
+        mode: FitMode,
+        table: ValueTable,
+        pad_pixel: u8,
+    ) -> Preprocessor {
         let mut pre = Preprocessor {
             dst_w,
             dst_h,
             mode,
             table,
             pad_value: [0; 4],
-            cached_src: (0, 0),
+            cached_src: (0, 0, 0, 0),
             x_taps: AxisTaps::default(),
             y_taps: AxisTaps::default(),
             rows: Vec::new(),
@@ -236,28 +311,29 @@ impl Preprocessor {
             ValueTable::Bytes(t) => [t[pad], 0, 0, 0],
             ValueTable::Floats(t) => t[pad].to_ne_bytes(),
         };
-        Ok(pre)
+        pre
     }
 
     pub fn input_size(&self) -> (usize, usize) {
         (self.dst_w, self.dst_h)
     }
 
-    fn prepare(&mut self, src_w: u32, src_h: u32) {
-        if self.cached_src == (src_w, src_h) {
+    /// How a frame of this model input's shape is fitted into it.
+    pub fn model_input(&self) -> ModelInput {
+        ModelInput {
+            mode: self.mode,
+            width: self.dst_w,
+            height: self.dst_h,
+        }
+    }
+
+    /// Builds the tables for a `src_w`×`src_h` image of a `frame_w`×`frame_h` frame.
+    fn prepare(&mut self, src_w: u32, src_h: u32, frame_w: u32, frame_h: u32) {
+        if self.cached_src == (src_w, src_h, frame_w, frame_h) {
             return;
         }
-        self.cached_src = (src_w, src_h);
-        let (cw, ch) = match self.mode {
-            FitMode::Stretch => (self.dst_w, self.dst_h),
-            FitMode::Letterbox => {
-                let s = (self.dst_w as f32 / src_w as f32).min(self.dst_h as f32 / src_h as f32);
-                (
-                    ((src_w as f32 * s).round() as usize).clamp(1, self.dst_w),
-                    ((src_h as f32 * s).round() as usize).clamp(1, self.dst_h),
-                )
-            }
-        };
+        self.cached_src = (src_w, src_h, frame_w, frame_h);
+        let (cw, ch) = self.model_input().content_size(frame_w, frame_h);
         let (x0, y0) = ((self.dst_w - cw) / 2, (self.dst_h - ch) / 2);
         self.content = (x0, y0, cw, ch);
         self.placement = Placement {
@@ -274,7 +350,33 @@ impl Preprocessor {
 
     /// Writes `rgb` (packed RGB24, `w`×`h`) into `out`, the model's input buffer.
     pub fn run(&mut self, rgb: &[u8], w: u32, h: u32, out: &mut [u8]) -> Placement {
-        self.prepare(w, h);
+        self.run_strided(rgb, w as usize * 3, w, h, out)
+    }
+
+    /// As `run`, for a `w`×`h` image whose rows lie `src_stride` bytes apart in `rgb`: a
+    /// region of a larger frame, read in place (`rgb` starts at its first pixel).
+    pub fn run_strided(
+        &mut self,
+        rgb: &[u8],
+        src_stride: usize,
+        w: u32,
+        h: u32,
+        out: &mut [u8],
+    ) -> Placement {
+        self.prepare(w, h, w, h);
+        self.resample(rgb, src_stride, w, out)
+    }
+
+    /// Writes `image` (the frame or a smaller copy of it) into `out`, fitted as the
+    /// frame would be.
+    pub fn run_image(&mut self, image: FrameImage<'_>, out: &mut [u8]) -> Placement {
+        let (w, h) = (image.width, image.height);
+        self.prepare(w, h, image.frame_width, image.frame_height);
+        self.resample(image.rgb, w as usize * 3, w, out)
+    }
+
+    /// The two resampling passes with the tables `prepare` built.
+    fn resample(&mut self, rgb: &[u8], src_stride: usize, w: u32, out: &mut [u8]) -> Placement {
         let (x0, y0, cw, ch) = self.content;
         let elem = match self.table {
             ValueTable::Bytes(_) => 1,
@@ -284,6 +386,30 @@ impl Preprocessor {
             for px in out.chunks_exact_mut(elem) {
                 px.copy_from_slice(&self.pad_value[..elem]);
             }
+        }
+        if (self.cached_src.0 as usize, self.cached_src.1 as usize) == (cw, ch) {
+            // Already the content's size (the shared copy made for this model): only the
+            // values change, and the resampling passes would cost as much as a resize.
+            for dy in 0..ch {
+                let src_row = &rgb[dy * src_stride..][..cw * 3];
+                let o = ((y0 + dy) * self.dst_w + x0) * 3;
+                match &self.table {
+                    ValueTable::Bytes(t) => {
+                        for (d, &v) in out[o..o + cw * 3].iter_mut().zip(src_row) {
+                            *d = t[v as usize];
+                        }
+                    }
+                    ValueTable::Floats(t) => {
+                        for (d, &v) in out[o * 4..(o + cw * 3) * 4]
+                            .chunks_exact_mut(4)
+                            .zip(src_row)
+                        {
+                            d.copy_from_slice(&t[v as usize].to_ne_bytes());
+                        }
+                    }
+                }
+            }
+            return self.placement;
         }
         // Pass 1, vertical: each output row is a weighted sum of whole source rows. Rows
         // are contiguous, so this loop vectorises; doing it first also leaves the scalar
@@ -296,7 +422,7 @@ impl Preprocessor {
             self.acc_row.fill(row_half);
             for (k, &wk) in weights.iter().enumerate() {
                 let wk = wk as u16;
-                let src_row = &rgb[(start + k) * stride..][..stride];
+                let src_row = &rgb[(start + k) * src_stride..][..stride];
                 for (a, &v) in self.acc_row.iter_mut().zip(src_row) {
                     // Cannot overflow: the weights sum to 256, so the total is at most
                     // 255 × 256 + 128.
@@ -418,6 +544,28 @@ mod tests {
         p.run(&frame, 4, 2, &mut out);
         // Grey, not white or black as point sampling would give.
         assert!(out.iter().all(|&v| (96..=160).contains(&v)), "{out:?}");
+    }
+
+    #[test]
+    fn a_region_read_in_place_gives_what_a_copy_of_it_gives() {
+        let info = input(ElementType::Float32, None, 3, 2);
+        // A 7×5 frame of distinct values; the region is 4×3 at (2, 1).
+        let frame: Vec<u8> = (0..7 * 5 * 3).map(|i| (i * 37 % 251) as u8).collect();
+        let (x, y, w, h) = (2usize, 1usize, 4usize, 3usize);
+        let copy: Vec<u8> = (y..y + h)
+            .flat_map(|r| frame[(r * 7 + x) * 3..][..w * 3].to_vec())
+            .collect();
+        let mut p = Preprocessor::new(&info, FitMode::Stretch).unwrap();
+        let (mut from_copy, mut in_place) = (vec![0u8; 3 * 2 * 12], vec![0u8; 3 * 2 * 12]);
+        p.run(&copy, w as u32, h as u32, &mut from_copy);
+        p.run_strided(
+            &frame[(y * 7 + x) * 3..],
+            7 * 3,
+            w as u32,
+            h as u32,
+            &mut in_place,
+        );
+        assert_eq!(from_copy, in_place);
     }
 
     #[test]
