@@ -50,8 +50,9 @@ enum Objects {
     },
 }
 
-/// A stuck object worker is an error, not a hang (stills and lockstep wait for it).
-const OBJECT_RESULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a wait for the object worker goes before it says so in the log (and goes on
+/// waiting: see `wait_for`).
+const OBJECT_RESULT_PATIENCE: Duration = Duration::from_secs(30);
 
 pub struct Detector {
     face: FacePath,
@@ -294,16 +295,32 @@ impl Detector {
 }
 
 /// The next result of the object stage (the one for frame `seq` when given, older ones
-/// dropped), failing rather than hanging on a stuck worker.
+/// dropped). A slow worker is waited for: on a starved machine an invoke can take longer
+/// than any fixed limit (`analyze` once failed after 30 s at load 7 on 2 cores), and
+/// giving up would lose the analysis, not the hang; only a worker whose thread has ended
+/// is an error, as no result can come from it.
 fn wait_for(stage: &ObjectStage, seq: Option<u64>) -> Result<ObjectResult, InferenceError> {
+    let mut waited = Duration::ZERO;
     loop {
-        let result = stage.take(OBJECT_RESULT_TIMEOUT).unwrap_or_else(|| {
-            Err(InferenceError::ObjectStage {
-                reason: "no result within 30 s".into(),
-            })
-        })?;
-        if seq.is_none_or(|seq| result.frame_seq == seq) {
-            return Ok(result);
+        match stage.take(OBJECT_RESULT_PATIENCE) {
+            Ok(result) => {
+                let result = result?;
+                if seq.is_none_or(|seq| result.frame_seq == seq) {
+                    return Ok(result);
+                }
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                waited += OBJECT_RESULT_PATIENCE;
+                log::warn!(
+                    "The object model has not answered for {} s (the machine is overloaded, or the model is stuck); still waiting.",
+                    waited.as_secs()
+                );
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                return Err(InferenceError::ObjectStage {
+                    reason: "its thread ended without an answer".into(),
+                });
+            }
         }
     }
 }

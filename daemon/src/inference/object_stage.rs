@@ -129,9 +129,13 @@ impl ObjectStage {
         self.results.try_iter().last()
     }
 
-    /// Waits for the next result (up to `timeout`).
-    pub fn take(&self, timeout: Duration) -> Option<Result<ObjectResult, InferenceError>> {
-        self.results.recv_timeout(timeout).ok()
+    /// Waits for the next result (up to `timeout`). `Disconnected` means the worker's
+    /// thread has ended (a panic in the model): no result will ever come.
+    pub fn take(
+        &self,
+        timeout: Duration,
+    ) -> Result<Result<ObjectResult, InferenceError>, mpsc::RecvTimeoutError> {
+        self.results.recv_timeout(timeout)
     }
 
     pub fn stats(&self) -> Arc<ObjectStageStats> {
