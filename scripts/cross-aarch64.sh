@@ -38,6 +38,11 @@
 #   binary   proctord: ELF 64-bit aarch64 PIE, 69,105,528 bytes (66 MiB, line tables kept
 #            by [profile.release] debug); 10,163,632 bytes (9.7 MiB) after
 #            aarch64-linux-gnu-strip
+#   2026-12-02, the packaged route (`make deb` = this build + scripts/deb.sh --arch arm64):
+#            release rebuild of proctord with its new dependencies (utoipa) 15 min 06 s at
+#            nice 19 beside a CI run; binary 83 MiB, 16 MiB stripped in
+#            proctord_0.1.0_arm64.deb (6.0 MB), which `scripts/deb-test.sh --arm64` passes
+#            (files, Architecture, Depends, LiteRT arm64 pin, `--version` under qemu)
 #   qemu     `proctord --help` and `check-config` run under qemu-aarch64-static.
 #            Inference under qemu-user needs two tricks (qemu 7.2 shows the HOST's x86
 #            /proc/cpuinfo, on which XNNPACK's cpuinfo crashes): bind-mount an arm64
