@@ -397,7 +397,9 @@ say "upgrade: $(get version) -> $(get version_after), restarted (PID $(get pid_b
 # remove, purge
 check "apt-get remove" 0 "$(get remove_rc)"
 check "the service stopped on remove" inactive "$(get state_after_remove)"
-last_run=$(tac "$o/stop.log" | sed '/Started proctord/q' | tac)
+# The lines from the last start on, read in one pass: `tac | sed q | tac` would stop reading
+# early and, under pipefail, fail with SIGPIPE once the journal outgrows a pipe's buffer.
+last_run=$(awk '/Started proctord/ { run = "" } { run = run $0 "\n" } END { printf "%s", run }' "$o/stop.log")
 grep -q "Stopping proctord" <<<"$last_run" || { show_logs; die "apt-get remove did not stop the service"; }
 grep -qiE "SIGKILL|Killing process|status=[1-9]|Failed with result" <<<"$last_run" \
   && { show_logs; die "the service did not stop cleanly on remove: $last_run"; }
