@@ -342,7 +342,9 @@ impl Subscriber {
                 }
             }
         });
-        tokio::time::timeout(Duration::from_secs(10), subscribed)
+        // Generous: on a loaded 2-core CI host a freshly started broker has taken over
+        // 10 s to answer the first SUBACK; a real failure still shows, only later.
+        tokio::time::timeout(Duration::from_secs(30), subscribed)
             .await
             .expect("the broker confirmed the subscription in time")
             .unwrap();
