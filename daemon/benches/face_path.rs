@@ -65,18 +65,21 @@ fn face_path(c: &mut Criterion) {
         )
         .expect("FaceMesh V2 loads")
     };
-    let mut path = FacePath::new(
-        vec![load_detector()],
-        load_mesh(),
-        &models.join("canonical_face_model.obj"),
-        FacePathOptions {
-            min_presence: d.face_presence,
-            unconfirmed_min_score: d.face_unconfirmed_score,
-            redetect_every: u32::MAX,
-            horizontal_fov_deg: cfg.capture.horizontal_fov_deg,
-        },
-    )
-    .expect("face path");
+    let new_path = |redetect_every: u32| {
+        FacePath::new(
+            vec![load_detector()],
+            load_mesh(),
+            &models.join("canonical_face_model.obj"),
+            FacePathOptions {
+                min_presence: d.face_presence,
+                unconfirmed_min_score: d.face_unconfirmed_score,
+                redetect_every,
+                horizontal_fov_deg: cfg.capture.horizontal_fov_deg,
+            },
+        )
+        .expect("face path")
+    };
+    let mut path = new_path(u32::MAX);
     let mut faces = Vec::new();
 
     let mut g = c.benchmark_group("face_path");
@@ -98,18 +101,7 @@ fn face_path(c: &mut Criterion) {
     // at the shipped cadence, the periodic redetection included (run, not computed from
     // the two rows above, so the cadence logic itself is what is measured).
     let every = d.face_detect_every_n_frames;
-    let mut cadenced = FacePath::new(
-        vec![load_detector()],
-        load_mesh(),
-        &models.join("canonical_face_model.obj"),
-        FacePathOptions {
-            min_presence: d.face_presence,
-            unconfirmed_min_score: d.face_unconfirmed_score,
-            redetect_every: every,
-            horizontal_fov_deg: cfg.capture.horizontal_fov_deg,
-        },
-    )
-    .expect("face path");
+    let mut cadenced = new_path(every);
     let mut detector_runs = 0u64;
     let mut frames = 0u64;
     g.bench_function(
