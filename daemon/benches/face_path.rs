@@ -43,7 +43,7 @@ fn face_path(c: &mut Criterion) {
             root.join("../shared/media/eval/exam_lab_gaze/oep_front_000000_not_cheating.jpg")
         });
     let frame = load_still(&image).unwrap_or_else(|e| panic!("{}: {e}", image.display()));
-    let (rgb, w, h) = (&frame.data[..], frame.width, frame.height);
+    let (rgb, w, h) = (&frame.rgb()[..], frame.width, frame.height);
     let models = root.join(&cfg.models.dir);
     let d = &cfg.detection;
     let tag = format!("{w}x{h} {threads} thr");

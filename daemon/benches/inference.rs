@@ -51,7 +51,7 @@ fn inference(c: &mut Criterion) {
     let image = image_path();
     let frame =
         load_still(&image).unwrap_or_else(|e| panic!("cannot load {}: {e}", image.display()));
-    let (rgb, w, h) = (&frame.data[..], frame.width, frame.height);
+    let (rgb, w, h) = (&frame.rgb()[..], frame.width, frame.height);
     let models = root.join(&cfg.models.dir);
     let d = &cfg.detection;
     let tag = format!("{}x{} {} thr", w, h, opts.threads);

@@ -61,6 +61,7 @@ fn frame_of(path: &Path, index: u64) -> anyhow::Result<Frame> {
         VideoFileOptions {
             realtime: false,
             loop_file: false,
+            yuv_until_analysed: false,
         },
     )?;
     let mut last = None;
@@ -111,7 +112,7 @@ fn main() -> anyhow::Result<()> {
         threads: a.threads,
     };
     let frame = frame_of(&a.input, a.frame)?;
-    let (rgb, w, h) = (&frame.data[..], frame.width, frame.height);
+    let (rgb, w, h) = (&frame.rgb()[..], frame.width, frame.height);
     let d = &cfg.detection;
 
     let mut face = FaceDetector::load(

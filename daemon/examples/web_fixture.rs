@@ -109,7 +109,7 @@ async fn main() -> anyhow::Result<()> {
         for seq in 0u64.. {
             ticks.tick().await;
             let pts = FRAME_INTERVAL * seq as u32;
-            let data = photo_frame.data.clone();
+            let data = photo_frame.rgb().clone();
             let frame = Frame::new_rgb(
                 seq,
                 pts,

@@ -48,6 +48,10 @@ pub struct CameraHealth {
     pub state: String,
     pub fps: f64,
     pub frames: u64,
+    /// Frames converted from the camera's own format to RGB for the models: the
+    /// analysed ones only (a camera or file that delivers YUV is recorded as YUV), so
+    /// normally fewer than `frames`.
+    pub converted_to_rgb: u64,
     pub outages: u64,
     pub outage_s: f64,
 }

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use gstreamer as gst;
 use gstreamer::prelude::*;
 use proctord::capture::{CaptureError, FrameSource, VideoFileOptions, VideoFileSource};
+use proctord::frame::{Frame, PixelLayout};
 
 const MEDIA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/media");
 
@@ -17,6 +18,7 @@ fn clip(name: &str) -> PathBuf {
 const AS_FAST_AS_POSSIBLE: VideoFileOptions = VideoFileOptions {
     realtime: false,
     loop_file: false,
+    yuv_until_analysed: false,
 };
 
 /// Width, height, frame rate and duration as gst-discoverer-1.0 reports them.
@@ -89,7 +91,7 @@ fn the_person_clip_decodes_into_as_many_frames_of_the_size_and_rate_as_gst_disco
             (expected.width, expected.height)
         );
         assert_eq!(
-            frame.data.len(),
+            frame.rgb().len(),
             (expected.width * expected.height * 3) as usize
         );
         assert_eq!(frame.seq, count as u64);
@@ -140,6 +142,7 @@ fn a_looping_file_keeps_its_timestamps_increasing_past_its_end() {
         VideoFileOptions {
             realtime: false,
             loop_file: true,
+            yuv_until_analysed: false,
         },
     )
     .unwrap();
@@ -166,7 +169,8 @@ fn a_looping_file_keeps_its_timestamps_increasing_past_its_end() {
         "the loop seam is one frame interval, got {step:?}"
     );
     assert_eq!(
-        first_of_second_loop.data, frames[0].data,
+        first_of_second_loop.rgb(),
+        frames[0].rgb(),
         "the second loop starts with the first frame"
     );
 }
@@ -179,6 +183,7 @@ fn realtime_playback_releases_frames_no_faster_than_the_files_rate() {
         VideoFileOptions {
             realtime: true,
             loop_file: false,
+            yuv_until_analysed: false,
         },
     )
     .unwrap();
@@ -242,11 +247,11 @@ fn a_width_whose_rgb_rows_are_padded_decodes_into_packed_rows() {
     assert_eq!(frames.len(), 5);
     for frame in &frames {
         assert_eq!(
-            (frame.width, frame.height, frame.data.len()),
+            (frame.width, frame.height, frame.rgb().len()),
             (102, 64, 102 * 64 * 3)
         );
         // Misplaced padding would shift the channels of every later row.
-        for (index, pixel) in frame.data.chunks_exact(3).enumerate() {
+        for (index, pixel) in frame.rgb().chunks_exact(3).enumerate() {
             let close = pixel
                 .iter()
                 .zip([0xc8u8, 0x2a, 0x5a])
@@ -258,6 +263,59 @@ fn a_width_whose_rgb_rows_are_padded_decodes_into_packed_rows() {
             );
         }
     }
+}
+
+/// The first `count` frames of `path` in both delivery modes.
+fn frames_both_ways(path: &Path, count: usize) -> (Vec<Frame>, Vec<Frame>) {
+    let mut rgb = VideoFileSource::open(path, AS_FAST_AS_POSSIBLE).unwrap();
+    let as_daemon = VideoFileOptions {
+        yuv_until_analysed: true,
+        ..AS_FAST_AS_POSSIBLE
+    };
+    let mut yuv = VideoFileSource::open(path, as_daemon).unwrap();
+    (read_frames(&mut rgb, count), read_frames(&mut yuv, count))
+}
+
+fn assert_same_rgb(rgb: &[Frame], yuv: &[Frame], what: &str) {
+    assert_eq!(rgb.len(), yuv.len(), "{what}");
+    for (a, b) in rgb.iter().zip(yuv) {
+        assert_eq!(b.layout(), PixelLayout::I420, "{what}");
+        assert!(!b.has_rgb(), "{what}: frame {} converted before use", b.seq);
+        assert_eq!(
+            (a.width, a.height, a.pts),
+            (b.width, b.height, b.pts),
+            "{what}"
+        );
+        let differing = a.rgb().iter().zip(b.rgb().iter()).filter(|(x, y)| x != y);
+        assert_eq!(
+            differing.count(),
+            0,
+            "{what}: frame {} converted when used differs from the pipeline's RGB",
+            a.seq
+        );
+    }
+}
+
+#[test]
+fn frames_kept_as_i420_until_analysed_convert_to_exactly_the_rgb_the_pipeline_gives() {
+    let (rgb, yuv) = frames_both_ways(&clip("intel_one-by-one-person-detection.mp4"), 40);
+    assert_eq!(rgb.len(), 40);
+    assert_same_rgb(&rgb, &yuv, "the person clip");
+    // The recorder is handed the I420 as decoded: 1.5 bytes a pixel.
+    let (_, raw) = yuv[0].delivered();
+    assert_eq!(raw.len(), 768 * 432 * 3 / 2);
+
+    // A width whose chroma rows are padded in GStreamer's layout (51 → 52 bytes).
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("padded.mp4");
+    run_to_eos(&format!(
+        "videotestsrc num-buffers=5 pattern=smpte ! video/x-raw,format=I420,width=102,height=64,framerate=10/1 \
+         ! x264enc qp-max=10 ! mp4mux ! filesink location={}",
+        path.display()
+    ));
+    let (rgb, yuv) = frames_both_ways(&path, usize::MAX);
+    assert_eq!(rgb.len(), 5);
+    assert_same_rgb(&rgb, &yuv, "a 102-pixel-wide clip");
 }
 
 #[test]

@@ -22,7 +22,7 @@ fn jpg_png_and_bmp_stills_load_as_packed_rgb_frames_of_their_size() {
     ] {
         let frame = load_still(&media(name)).unwrap();
         assert_eq!((frame.width, frame.height), (width, height), "{name}");
-        assert_eq!(frame.data.len(), (width * height * 3) as usize, "{name}");
+        assert_eq!(frame.rgb().len(), (width * height * 3) as usize, "{name}");
     }
 }
 
@@ -31,7 +31,7 @@ fn a_grayscale_still_becomes_rgb_with_equal_channels() {
     let frame = load_still(&media("book_notes/skimage_page.png")).unwrap();
     assert!(
         frame
-            .data
+            .rgb()
             .chunks_exact(3)
             .all(|p| p[0] == p[1] && p[1] == p[2])
     );
@@ -66,7 +66,7 @@ fn a_file_source_naming_a_still_yields_it_once_then_ends() {
     };
     let mut source = open_source(&config).unwrap();
     let frame = source.next_frame().unwrap().expect("the still");
-    assert_eq!(frame.data.len(), (frame.width * frame.height * 3) as usize);
+    assert_eq!(frame.rgb().len(), (frame.width * frame.height * 3) as usize);
     assert!(source.next_frame().unwrap().is_none());
     assert!(matches!(
         source.reopen(),

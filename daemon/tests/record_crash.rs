@@ -48,6 +48,8 @@ fn child_records_until_killed() {
         VideoFileOptions {
             realtime: true,
             loop_file: true,
+            // As the daemon plays a file: I420 to the recorder.
+            yuv_until_analysed: true,
         },
     )
     .unwrap();

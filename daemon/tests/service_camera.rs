@@ -12,17 +12,17 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use chrono::DateTime;
-use proctord::capture::{CaptureError, FrameSource, load_still};
+use proctord::capture::{CaptureError, FrameSource, YuyvToRgb, load_still};
 use proctord::clock::{Clocks, SimulatedClocks};
 use proctord::config::Config;
 use proctord::control::Control;
 use proctord::event::{EventKind, Phase};
-use proctord::frame::Frame;
+use proctord::frame::{Frame, PixelLayout};
 use proctord::inference::Detector;
 use proctord::pipeline::Analysis;
 use proctord::report::Report;
 use proctord::service::{Pipeline, Shared, SourceOpener};
-use proctord::store::Store;
+use proctord::store::{SegmentRecord, Store};
 
 use media::{config, media};
 
@@ -92,6 +92,7 @@ impl FrameSource for ScriptedCamera {
 
 struct Rig {
     _dir: tempfile::TempDir,
+    shared: Arc<Shared>,
     store: Store,
     control: Control,
     clocks: Arc<SimulatedClocks>,
@@ -136,9 +137,11 @@ impl Rig {
                 wall_step,
             }) as Box<dyn FrameSource>)
         });
-        let pipeline = Pipeline::start(shared, Analysis::new(detector, &cfg), opener).unwrap();
+        let pipeline =
+            Pipeline::start(shared.clone(), Analysis::new(detector, &cfg), opener).unwrap();
         Rig {
             _dir: dir,
+            shared,
             store,
             control,
             clocks,
@@ -152,6 +155,16 @@ impl Rig {
             self.clocks.wait_until(at, Duration::from_secs(120)),
             "the pipeline did not reach {at:?} of simulated time within 2 minutes"
         );
+    }
+
+    /// Runs a session of `length` (simulated) and ends it; its report and its segments,
+    /// read at once, before the pipeline stops (stopping would close the recording too).
+    fn recorded_session(&self, candidate: &str, length: Duration) -> (Report, Vec<SegmentRecord>) {
+        let session = self.control.start_session(candidate, None, None).unwrap();
+        let started = self.clocks.monotonic();
+        self.run_until(started + length);
+        let report = self.control.end_session(session.id).unwrap();
+        (report, self.store.segments_for(session.id).unwrap())
     }
 
     fn end(self, session: uuid::Uuid) -> (Report, Store) {
@@ -172,16 +185,7 @@ fn once_ending_a_session_has_answered_its_recording_is_listed_to_the_end() {
     cfg.detection.max_analysis_fps = 2.0;
     let face = still("single_face/obama.jpg");
     let rig = Rig::start_recording_as_configured(cfg, move |_| Scene::Shows(face.clone()), None);
-    let session = rig
-        .control
-        .start_session("Grace Hopper", None, None)
-        .unwrap();
-    let started = rig.clocks.monotonic();
-    rig.run_until(started + Duration::from_secs(4));
-
-    let report = rig.control.end_session(session.id).unwrap();
-    // Read at once, before the pipeline stops (stopping would close the recording too).
-    let segments = rig.store.segments_for(session.id).unwrap();
+    let (report, segments) = rig.recorded_session("Grace Hopper", Duration::from_secs(4));
     let recorded_s: f64 = segments.iter().map(|s| s.duration_s).sum();
     rig.pipeline.stop().unwrap();
 
@@ -194,6 +198,118 @@ fn once_ending_a_session_has_answered_its_recording_is_listed_to_the_end() {
         "{recorded_s:.1} s recorded of a {:.1} s session: {segments:?}",
         report.duration_s
     );
+}
+
+/// The frame as a UVC webcam sends it: YUYV, BT.601 limited range (even width).
+fn as_yuyv_camera_frame(rgb: &Frame) -> Frame {
+    let (width, height) = (rgb.width & !1, rgb.height);
+    let pixels = rgb.rgb();
+    let ycbcr = |p: &[u8]| {
+        let (r, g, b) = (f32::from(p[0]), f32::from(p[1]), f32::from(p[2]));
+        let y = 16.0 + 0.257 * r + 0.504 * g + 0.098 * b;
+        let cb = 128.0 - 0.148 * r - 0.291 * g + 0.439 * b;
+        let cr = 128.0 + 0.439 * r - 0.368 * g - 0.071 * b;
+        [y, cb, cr].map(|v| v.round().clamp(0.0, 255.0) as u8)
+    };
+    let mut yuyv = Vec::with_capacity(width as usize * height as usize * 2);
+    for row in 0..height as usize {
+        for pair in 0..width as usize / 2 {
+            let at = (row * rgb.width as usize + pair * 2) * 3;
+            let [y0, u, v] = ycbcr(&pixels[at..at + 3]);
+            let [y1, ..] = ycbcr(&pixels[at + 3..at + 6]);
+            yuyv.extend_from_slice(&[y0, u, y1, v]);
+        }
+    }
+    Frame::new_raw(
+        0,
+        Duration::ZERO,
+        rgb.wall_time,
+        width,
+        height,
+        yuyv.into(),
+        Arc::new(YuyvToRgb::default()),
+    )
+}
+
+#[test]
+fn a_yuyv_camera_is_recorded_as_it_sends_and_only_the_frames_analysed_become_rgb() {
+    let mut cfg = config();
+    cfg.recording.enabled = true;
+    // A 10 fps camera analysed at 2 fps: four frames in five are only recorded.
+    cfg.detection.max_analysis_fps = 2.0;
+    let face = as_yuyv_camera_frame(&still("single_face/obama.jpg"));
+    assert_eq!(face.layout(), PixelLayout::Yuy2);
+    // Each frame the camera sends is new, as a camera's are.
+    let rig = Rig::start_recording_as_configured(
+        cfg,
+        move |_| {
+            let (_, raw) = face.delivered();
+            Scene::Shows(Frame::new_raw(
+                0,
+                Duration::ZERO,
+                face.wall_time,
+                face.width,
+                face.height,
+                raw.clone(),
+                Arc::new(YuyvToRgb::default()),
+            ))
+        },
+        None,
+    );
+    let (report, segments) = rig.recorded_session("Ada Lovelace", Duration::from_secs(6));
+    let health = &rig.shared.health;
+    let captured = health
+        .frames_captured
+        .load(std::sync::atomic::Ordering::Relaxed);
+    let converted = health
+        .frames_converted_to_rgb
+        .load(std::sync::atomic::Ordering::Relaxed);
+    let analysed = health
+        .frames_analysed
+        .load(std::sync::atomic::Ordering::Relaxed);
+    rig.pipeline.stop().unwrap();
+
+    // The face is found in the converted frames: the colours came through.
+    assert!(
+        report.events.iter().all(|e| e.kind != EventKind::NoFace),
+        "{:?}",
+        report.events
+    );
+    assert!(analysed >= 10, "{analysed} frames analysed");
+    assert_eq!(
+        converted, analysed,
+        "converted {converted}, analysed {analysed}"
+    );
+    assert!(
+        converted * 3 < captured,
+        "{converted} of {captured} frames converted to RGB at 2 of 10 fps"
+    );
+    // Every frame recorded, from the camera's YUYV.
+    let recorded_s: f64 = segments.iter().map(|s| s.duration_s).sum();
+    assert!(
+        recorded_s >= 5.0 && recorded_s <= report.duration_s + 0.5,
+        "{recorded_s:.1} s recorded of a {:.1} s session: {segments:?}",
+        report.duration_s
+    );
+    let played: u64 = segments.iter().map(|s| played_frames(&s.path)).sum();
+    assert!(
+        played + 5 >= (recorded_s * 10.0) as u64,
+        "{played} frames play in {recorded_s:.1} s of a 10 fps recording"
+    );
+}
+
+/// Frames ffprobe decodes from a recording.
+fn played_frames(path: &std::path::Path) -> u64 {
+    let out = std::process::Command::new("ffprobe")
+        .args(["-v", "error", "-count_frames", "-select_streams", "v:0"])
+        .args(["-show_entries", "stream=nb_read_frames", "-of", "csv=p=0"])
+        .arg(path)
+        .output()
+        .expect("ffprobe (make setup installs it)");
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("{} does not play: {out:?}", path.display()))
 }
 
 #[test]

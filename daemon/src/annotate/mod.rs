@@ -36,7 +36,7 @@ pub fn annotated_jpeg(frame: &Frame, detections: &Detections) -> Vec<u8> {
     let mut canvas = Canvas {
         width: frame.width,
         height: frame.height,
-        pixels: frame.data.to_vec(),
+        pixels: frame.rgb().to_vec(),
     };
     draw_detections(&mut canvas, detections);
     let mut jpeg = Vec::with_capacity(canvas.pixels.len() / 8);

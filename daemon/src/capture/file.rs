@@ -3,6 +3,11 @@
 //! `uridecodebin ! videoconvert ! video/x-raw,format=RGB ! appsink`. The appsink holds at
 //! most a couple of frames, so decoding runs only as fast as frames are taken.
 //!
+//! With `VideoFileOptions::yuv_until_analysed` (`proctord run`) the appsink takes I420
+//! instead (the decoder's own format: `videoconvert` passes it through) and a frame is
+//! converted to RGB only when the analysis asks (`capture::i420`); the recorder encodes
+//! the I420 as it is.
+//!
 //! Opened with a `FrameSelector` (`proctord analyze`), frames the analysis would skip are
 //! dropped before `videoconvert`, so they are never converted to RGB nor copied; the
 //! source still counts them and their times (`Timeline`), so the input's length and
@@ -19,6 +24,7 @@ use gstreamer_app as gst_app;
 use gstreamer_video as gst_video;
 use gstreamer_video::prelude::*;
 
+use super::i420::I420ToRgb;
 use super::pacing::Pacer;
 use super::packed_rgb::pack_rows_into;
 use super::{CaptureError, FrameSource};
@@ -68,6 +74,9 @@ pub struct VideoFileOptions {
     pub realtime: bool,
     /// Start again at the end; timestamps keep increasing across loops.
     pub loop_file: bool,
+    /// Deliver the decoder's I420 and convert to RGB only the frames that are analysed
+    /// (see the module comment); otherwise every delivered frame is RGB.
+    pub yuv_until_analysed: bool,
 }
 
 pub struct VideoFileSource {
@@ -86,6 +95,8 @@ pub struct VideoFileSource {
     selection: Arc<Mutex<Selection>>,
     /// The frames' pixel buffers, reused once the analysis and the recorder let go.
     buffers: BufferPool,
+    /// I420 → RGB for the current size, with `yuv_until_analysed`.
+    to_rgb: Option<Arc<I420ToRgb>>,
 }
 
 impl VideoFileSource {
@@ -111,7 +122,8 @@ impl VideoFileSource {
             selector: selector.filter(|_| !options.loop_file),
             timeline: Timeline::default(),
         }));
-        let (pipeline, appsink) = build_pipeline(path, selection.clone())?;
+        let (pipeline, appsink) =
+            build_pipeline(path, selection.clone(), options.yuv_until_analysed)?;
         let mut source = Self {
             path: path.to_path_buf(),
             options,
@@ -121,6 +133,7 @@ impl VideoFileSource {
             pacer: Pacer::default(),
             next_seq: 0,
             buffers: BufferPool::new(),
+            to_rgb: None,
             loop_offset: Duration::ZERO,
             last_frame_end: Duration::ZERO,
             frames_this_loop: 0,
@@ -229,17 +242,33 @@ impl VideoFileSource {
         let video_frame = gst_video::VideoFrameRef::from_buffer_ref_readable(buffer, &info)
             .map_err(|e| decode_error(e.to_string()))?;
         let (width, height) = (info.width(), info.height());
-        let stride = video_frame.plane_stride()[0] as usize;
-        let plane = video_frame
-            .plane_data(0)
-            .map_err(|e| decode_error(e.to_string()))?;
-        let row_bytes = width as usize * 3;
-        let packed = self
-            .buffers
-            .fill(row_bytes * height as usize, |dst| {
-                pack_rows_into(plane, stride, row_bytes, height as usize, dst)
-            })
-            .map_err(|e| decode_error(e.to_string()))?;
+        let pixels = if info.format() == gst_video::VideoFormat::I420 {
+            let to_rgb = match &self.to_rgb {
+                Some(c) if c.fits(&info) => c.clone(),
+                _ => {
+                    let c = Arc::new(I420ToRgb::for_decoded(&info).map_err(decode_error)?);
+                    self.to_rgb = Some(c.clone());
+                    c
+                }
+            };
+            let raw = to_rgb
+                .copy_decoded(&video_frame, &mut self.buffers)
+                .map_err(decode_error)?;
+            Pixels::I420(raw, to_rgb)
+        } else {
+            let stride = video_frame.plane_stride()[0] as usize;
+            let plane = video_frame
+                .plane_data(0)
+                .map_err(|e| decode_error(e.to_string()))?;
+            let row_bytes = width as usize * 3;
+            let packed = self
+                .buffers
+                .fill(row_bytes * height as usize, |dst| {
+                    pack_rows_into(plane, stride, row_bytes, height as usize, dst)
+                })
+                .map_err(|e| decode_error(e.to_string()))?;
+            Pixels::Rgb(packed)
+        };
 
         // Stream time, not the raw buffer PTS: a file whose edit list skips the B-frame
         // delay has raw timestamps that start later than 0, while its position starts at 0.
@@ -263,7 +292,12 @@ impl VideoFileSource {
         self.frames_this_loop += 1;
         let seq = self.next_seq;
         self.next_seq += 1;
-        Ok(Frame::new_rgb(seq, pts, Utc::now(), width, height, packed))
+        Ok(match pixels {
+            Pixels::Rgb(rgb) => Frame::new_rgb(seq, pts, Utc::now(), width, height, rgb),
+            Pixels::I420(raw, to_rgb) => {
+                Frame::new_raw(seq, pts, Utc::now(), width, height, raw, to_rgb)
+            }
+        })
     }
 }
 
@@ -311,9 +345,16 @@ impl Drop for VideoFileSource {
     }
 }
 
+/// A decoded frame's pixels as delivered.
+enum Pixels {
+    Rgb(Arc<[u8]>),
+    I420(Arc<[u8]>, Arc<I420ToRgb>),
+}
+
 fn build_pipeline(
     path: &Path,
     selection: Arc<Mutex<Selection>>,
+    yuv: bool,
 ) -> Result<(gst::Pipeline, gst_app::AppSink), CaptureError> {
     let gst_error = |e: &dyn std::fmt::Display| CaptureError::GStreamer(e.to_string());
     let absolute = std::path::absolute(path).map_err(|e| gst_error(&e))?;
@@ -327,7 +368,11 @@ fn build_pipeline(
         .build()
         .map_err(|e| gst_error(&e))?;
     let caps = gst_video::VideoCapsBuilder::new()
-        .format(gst_video::VideoFormat::Rgb)
+        .format(if yuv {
+            gst_video::VideoFormat::I420
+        } else {
+            gst_video::VideoFormat::Rgb
+        })
         .build();
     // Two queued frames keep the decoder busy without buffering the whole file.
     let appsink = gst_app::AppSink::builder()

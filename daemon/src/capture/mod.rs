@@ -3,6 +3,7 @@
 
 mod error;
 mod file;
+mod i420;
 mod mjpeg;
 mod pacing;
 mod packed_rgb;
@@ -13,6 +14,7 @@ mod yuyv;
 
 pub use error::CaptureError;
 pub use file::{Timeline, VideoFileOptions, VideoFileSource};
+pub use i420::I420ToRgb;
 pub use mjpeg::decode_mjpeg;
 pub use packed_rgb::{ShortBuffer, pack_rows_into};
 pub use pixel_format::{
@@ -20,7 +22,7 @@ pub use pixel_format::{
 };
 pub use still::{StillSource, is_still_image, load_still};
 pub use v4l2::{NegotiatedFormat, V4l2Source, decode_camera_frame};
-pub use yuyv::{yuyv_to_rgb, yuyv_to_rgb_into};
+pub use yuyv::{YuyvToRgb, yuyv_to_rgb, yuyv_to_rgb_into};
 
 use crate::config::{CaptureConfig, CaptureSource};
 use crate::frame::Frame;
@@ -57,6 +59,8 @@ pub fn open_source(config: &CaptureConfig) -> Result<Box<dyn FrameSource>, Captu
             let options = VideoFileOptions {
                 realtime: true,
                 loop_file: config.loop_file,
+                // The live daemon records every frame and analyses some.
+                yuv_until_analysed: true,
             };
             Box::new(VideoFileSource::open(&config.file, options)?)
         }

@@ -20,7 +20,7 @@ use v4l::{Device, Format, FourCC};
 
 use super::mjpeg::decode_mjpeg_pooled;
 use super::pixel_format::{CameraMode, CameraPixelFormat, WantedMode, choose_pixel_format};
-use super::yuyv::yuyv_to_rgb_into;
+use super::yuyv::{YuyvToRgb, yuyv_to_rgb_into};
 use super::{CaptureError, FrameSource};
 use crate::buffer_pool::BufferPool;
 use crate::config::CaptureConfig;
@@ -54,8 +54,10 @@ pub struct V4l2Source {
     bad_frames_in_a_row: u32,
     /// Frames that could not be decoded and were skipped, since opening.
     pub skipped_frames: u64,
-    /// The frames' RGB buffers, reused once the analysis and the recorder let go.
+    /// The frames' buffers, reused once the analysis and the recorder let go.
     buffers: BufferPool,
+    /// YUYV frames are kept as they came and converted when analysed.
+    yuyv: Arc<YuyvToRgb>,
 }
 
 impl V4l2Source {
@@ -77,6 +79,7 @@ impl V4l2Source {
             bad_frames_in_a_row: 0,
             skipped_frames: 0,
             buffers: BufferPool::new(),
+            yuyv: Arc::default(),
         })
     }
 
@@ -109,24 +112,23 @@ impl FrameSource for V4l2Source {
             let decoded = match CaptureStream::next(stream) {
                 Ok((buffer, meta)) => {
                     let used = (meta.bytesused as usize).min(buffer.len());
-                    decode_camera_frame(self.negotiated, &buffer[..used], &mut self.buffers)
+                    take_camera_frame(self.negotiated, &buffer[..used], &mut self.buffers)
                 }
                 Err(e) => return Err(self.lost(e.to_string())),
             };
             let pts = self.opened_at.elapsed();
             match decoded {
-                Ok((width, height, rgb)) => {
+                Ok((width, height, pixels)) => {
                     self.bad_frames_in_a_row = 0;
                     let seq = self.next_seq;
                     self.next_seq += 1;
-                    return Ok(Some(Frame::new_rgb(
-                        seq,
-                        pts,
-                        Utc::now(),
-                        width,
-                        height,
-                        rgb,
-                    )));
+                    let now = Utc::now();
+                    return Ok(Some(match pixels {
+                        CameraPixels::Rgb(rgb) => Frame::new_rgb(seq, pts, now, width, height, rgb),
+                        CameraPixels::Yuyv(raw) => {
+                            Frame::new_raw(seq, pts, now, width, height, raw, self.yuyv.clone())
+                        }
+                    }));
                 }
                 Err(reason) => {
                     self.skipped_frames += 1;
@@ -167,6 +169,34 @@ impl FrameSource for V4l2Source {
         log::info!("Camera {} is back.", self.device().display());
         Ok(())
     }
+}
+
+/// A camera buffer as the frame keeps it.
+enum CameraPixels {
+    Rgb(Arc<[u8]>),
+    /// YUYV without row padding, converted when analysed (`YuyvToRgb`).
+    Yuyv(Arc<[u8]>),
+}
+
+/// Copies one buffer from the camera into a buffer of `pool`: YUYV as it came where the
+/// recorder can take it so, anything else (MJPEG, padded rows) decoded to RGB now.
+fn take_camera_frame(
+    negotiated: NegotiatedFormat,
+    data: &[u8],
+    pool: &mut BufferPool,
+) -> Result<(u32, u32, CameraPixels), String> {
+    let NegotiatedFormat {
+        format,
+        width,
+        height,
+        stride,
+    } = negotiated;
+    if format == CameraPixelFormat::Yuyv && YuyvToRgb::keeps(width, stride) {
+        let raw = YuyvToRgb::copy_frame(data, width, height, pool).map_err(|e| e.to_string())?;
+        return Ok((width, height, CameraPixels::Yuyv(raw)));
+    }
+    let (width, height, rgb) = decode_camera_frame(negotiated, data, pool)?;
+    Ok((width, height, CameraPixels::Rgb(rgb)))
 }
 
 /// Converts one buffer from the camera into (width, height, packed RGB in a buffer of

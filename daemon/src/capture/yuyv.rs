@@ -3,7 +3,55 @@
 //! Webcams send BT.601 limited range (Y 16..235, U/V 16..240); converting with full-range
 //! formulas would wash out blacks and clip whites.
 
-use super::packed_rgb::ShortBuffer;
+use std::sync::{Arc, Mutex};
+
+use super::packed_rgb::{ShortBuffer, pack_rows_into};
+use crate::buffer_pool::BufferPool;
+use crate::frame::{PixelLayout, RgbConversion};
+
+/// A camera's YUYV frames kept as they came (GStreamer's `YUY2` layout, rows `width × 2`
+/// bytes apart), converted to RGB when the analysis asks; the recorder encodes the YUYV.
+#[derive(Default)]
+pub struct YuyvToRgb {
+    /// The converted frames' buffers, reused once the analysis lets go of them.
+    packed: Mutex<BufferPool>,
+}
+
+impl YuyvToRgb {
+    /// Whether frames of this size and stride can be kept as YUYV: an even width, rows
+    /// without padding (GStreamer's layout); any other goes to RGB at capture.
+    pub fn keeps(width: u32, stride: u32) -> bool {
+        width.is_multiple_of(2) && stride == width * 2
+    }
+
+    /// Copies a camera buffer (which the driver takes back) into a buffer of `pool`.
+    pub fn copy_frame(
+        src: &[u8],
+        width: u32,
+        height: u32,
+        pool: &mut BufferPool,
+    ) -> Result<Arc<[u8]>, ShortBuffer> {
+        let row_bytes = width as usize * 2;
+        let rows = height as usize;
+        pool.fill(row_bytes * rows, |dst| {
+            pack_rows_into(src, row_bytes, row_bytes, rows, dst)
+        })
+    }
+}
+
+impl RgbConversion for YuyvToRgb {
+    fn to_rgb(&self, raw: &Arc<[u8]>, width: u32, height: u32) -> Arc<[u8]> {
+        let mut pool = self.packed.lock().unwrap_or_else(|p| p.into_inner());
+        pool.fill(width as usize * height as usize * 3, |dst| {
+            yuyv_to_rgb_into(raw, width, height, width as usize * 2, dst)
+        })
+        .expect("a kept YUYV frame is checked whole by `copy_frame`")
+    }
+
+    fn layout(&self) -> PixelLayout {
+        PixelLayout::Yuy2
+    }
+}
 
 /// Converts one YUYV image whose rows lie `stride` bytes apart. Each 4 bytes `Y0 U Y1 V`
 /// describe two pixels that share their colour.

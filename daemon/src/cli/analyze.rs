@@ -60,6 +60,9 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         VideoFileOptions {
             realtime: false,
             loop_file: false,
+            // Frames not due are dropped before conversion; the rest convert in the
+            // decoding thread, beside the analysis.
+            yuv_until_analysed: false,
         },
         Some(FrameSelector::new(&cfg)),
     )?;

@@ -63,6 +63,7 @@ pub fn run(input: &Path, config: Option<&Path>, json: bool) -> anyhow::Result<Ex
         VideoFileOptions {
             realtime: false,
             loop_file: false,
+            yuv_until_analysed: false,
         },
     )?;
     let mut frames = FrameSelector::new(&cfg);

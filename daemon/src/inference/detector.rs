@@ -213,10 +213,10 @@ impl Detector {
         }
         let small =
             self.downscale
-                .for_models(&frame.data, frame.width, frame.height, &self.due_inputs);
+                .for_models(frame.rgb(), frame.width, frame.height, &self.due_inputs);
         let mut faces = Vec::new();
         let face_run = self.face.detect_with(
-            &frame.data,
+            frame.rgb(),
             frame.width,
             frame.height,
             small.as_ref(),

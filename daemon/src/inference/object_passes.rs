@@ -118,7 +118,7 @@ impl ObjectPasses {
         small: Option<&Downscaled>,
         faces: &[Face],
     ) -> Result<ObjectsFound, InferenceError> {
-        let (rgb, w, h) = (&frame.data[..], frame.width, frame.height);
+        let (rgb, w, h) = (&frame.rgb()[..], frame.width, frame.height);
         let zone_due = self
             .hands_zone_every_n
             .is_some_and(|n| self.object_frames.is_multiple_of(n));

@@ -23,6 +23,8 @@ pub struct Analysis {
 pub struct Analysed {
     pub detections: Detections,
     pub events: Vec<RuleEvent>,
+    /// The frame came in another format and was converted to RGB for the models here.
+    pub converted_to_rgb: bool,
 }
 
 impl Analysis {
@@ -45,10 +47,16 @@ impl Analysis {
         if !self.frames.take(frame.pts) {
             return Ok(None);
         }
+        // Only now: a frame skipped above is never converted.
+        let converted_to_rgb = frame.convert_to_rgb();
         let mut detections = self.detector.detect(frame, false)?;
         crate::rules::mark_faces(&mut detections.faces, self.rules.config());
         let events = self.rules.on_detections(&detections);
-        Ok(Some(Analysed { detections, events }))
+        Ok(Some(Analysed {
+            detections,
+            events,
+            converted_to_rgb,
+        }))
     }
 
     /// No frame arrived; `now` on the stream clock (drives camera_lost).

@@ -17,7 +17,7 @@ use super::frame_rate::{DEFAULT_FPS, nominal_fps};
 use super::pipeline::{MAX_QUEUED_FRAMES, PipelineSettings, RecordingPipeline, build_pipeline};
 use super::segment::{SegmentFinished, next_segment_index};
 use super::{RecordError, RecordingConfig};
-use crate::frame::Frame;
+use crate::frame::{Frame, PixelLayout};
 
 /// How long `finish` waits for the last segment to be closed (SIGTERM path: systemd
 /// allows more, but a stuck encoder must not hold the shutdown). Real time on purpose,
@@ -40,8 +40,9 @@ pub struct Recorder {
     held_first_frame: Option<Frame>,
     /// Rate declared in the caps; known once the first frame goes to the encoder.
     nominal_fps: Option<u32>,
-    /// Size of the frames currently fed to appsrc.
+    /// Size and layout of the frames currently fed to appsrc.
     input_size: Option<(u32, u32)>,
+    input_layout: Option<PixelLayout>,
     /// `pts` of the first frame: recorded at running time 0.
     first_pts: Option<Duration>,
     last_pts: Option<Duration>,
@@ -109,6 +110,7 @@ impl Recorder {
             held_first_frame: None,
             nominal_fps: None,
             input_size: None,
+            input_layout: None,
             first_pts: None,
             last_pts: None,
             last_disk_check: None,
@@ -177,12 +179,14 @@ impl Recorder {
             self.dropped_frames += 1;
             return Ok(());
         }
-        self.follow_frame_size(frame);
+        let (layout, pixels) = frame.delivered();
+        self.follow_frame_format(frame, layout);
         let first_pts = *self.first_pts.get_or_insert(frame.pts);
         let _ = self.bus_state.wall_time_at_start.set(frame.wall_time);
 
-        // The frame's bytes are shared with the buffer, not copied.
-        let mut buffer = gst::Buffer::from_slice(frame.data.clone());
+        // The frame's bytes as the source delivered them (the camera's YUYV, the
+        // decoder's I420), shared with the buffer, not copied nor converted to RGB.
+        let mut buffer = gst::Buffer::from_slice(pixels.clone());
         let running_time = frame.pts - first_pts;
         buffer
             .get_mut()
@@ -291,14 +295,19 @@ impl Recorder {
         set_keyframe_interval(&self.pipeline.encoder, frames);
     }
 
-    /// Sets appsrc's caps for this frame's size; the first size also fixes the encoded size.
-    fn follow_frame_size(&mut self, frame: &Frame) {
+    /// Sets appsrc's caps for this frame's size and layout; the first size also fixes
+    /// the encoded size (`videoconvert` turns any layout into what the encoder takes).
+    fn follow_frame_format(&mut self, frame: &Frame, layout: PixelLayout) {
         let size = (frame.width, frame.height);
-        if self.input_size == Some(size) {
+        if self.input_size == Some(size) && self.input_layout == Some(layout) {
             return;
         }
-        let raw_rgb = gst_video::VideoCapsBuilder::new()
-            .format(gst_video::VideoFormat::Rgb)
+        let raw = gst_video::VideoCapsBuilder::new()
+            .format(match layout {
+                PixelLayout::Rgb => gst_video::VideoFormat::Rgb,
+                PixelLayout::I420 => gst_video::VideoFormat::I420,
+                PixelLayout::Yuy2 => gst_video::VideoFormat::Yuy2,
+            })
             .width(frame.width as i32)
             .height(frame.height as i32)
             .pixel_aspect_ratio(gst::Fraction::new(1, 1))
@@ -308,22 +317,25 @@ impl Recorder {
                 1,
             ))
             .build();
-        if self.input_size.is_none() {
-            let encoded = gst::Caps::builder("video/x-raw")
-                .field("width", frame.width as i32)
-                .field("height", frame.height as i32)
-                .field("pixel-aspect-ratio", gst::Fraction::new(1, 1))
-                .build();
-            self.pipeline.size_filter.set_property("caps", &encoded);
-        } else {
-            log::warn!(
+        match self.input_size {
+            None => {
+                let encoded = gst::Caps::builder("video/x-raw")
+                    .field("width", frame.width as i32)
+                    .field("height", frame.height as i32)
+                    .field("pixel-aspect-ratio", gst::Fraction::new(1, 1))
+                    .build();
+                self.pipeline.size_filter.set_property("caps", &encoded);
+            }
+            Some(old) if old != size => log::warn!(
                 "Frames changed size to {}x{}; they are scaled to the recording's size.",
                 frame.width,
                 frame.height
-            );
+            ),
+            Some(_) => log::info!("Frames now come as {layout:?}; the recording goes on."),
         }
-        self.pipeline.appsrc.set_caps(Some(&raw_rgb));
+        self.pipeline.appsrc.set_caps(Some(&raw));
         self.input_size = Some(size);
+        self.input_layout = Some(layout);
     }
 
     /// Stops recording for good, closing the current segment properly.

@@ -55,6 +55,9 @@ pub fn run(shared: Arc<Shared>, mut analysis: Analysis) -> Result<(), String> {
             Some(frame) => match analysis.process(&frame) {
                 Ok(Some(a)) => {
                     consecutive_errors = 0;
+                    if a.converted_to_rgb {
+                        shared.health.frames_converted_to_rgb.fetch_add(1, Relaxed);
+                    }
                     shared
                         .health
                         .record_inference(a.detections.inference_ms.total_ms);

@@ -67,12 +67,7 @@ pub fn run(shared: Arc<Shared>, mut open_source: SourceOpener) {
                 // restarts its own timestamps; the rules must not see time go
                 // backwards) and the system's wall clock, from which the analysis
                 // stage notices clock steps. Everything downstream derives from these.
-                let frame = Frame {
-                    seq,
-                    pts: shared.stream_now(),
-                    wall_time: shared.clocks.realtime(),
-                    ..frame
-                };
+                let frame = frame.restamped(seq, shared.stream_now(), shared.clocks.realtime());
                 seq += 1;
                 shared.health.frames_captured.fetch_add(1, Relaxed);
                 recorder.push(&frame);

@@ -20,6 +20,8 @@ pub struct Health {
     /// Frames replaced in the slot before inference took them.
     pub frames_skipped: AtomicU64,
     pub frames_analysed: AtomicU64,
+    /// Frames the analysis converted to RGB (see `CameraHealth::converted_to_rgb`).
+    pub frames_converted_to_rgb: AtomicU64,
     pub inference_errors: AtomicU64,
     /// Sum of per-frame inference time, in microseconds.
     pub inference_us_total: AtomicU64,
@@ -197,6 +199,7 @@ impl Health {
                 state: st.camera.clone(),
                 fps: round1(st.capture_fps),
                 frames: self.frames_captured.load(Relaxed),
+                converted_to_rgb: self.frames_converted_to_rgb.load(Relaxed),
                 outages: self.camera_outages.load(Relaxed),
                 outage_s: self.camera_outage_ms.load(Relaxed) as f64 / 1000.0,
             },

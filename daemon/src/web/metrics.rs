@@ -68,6 +68,11 @@ pub fn render(health: &ApiHealth) -> String {
         p.camera.frames,
     );
     out.counter(
+        "proctord_frames_converted_to_rgb_total",
+        "Frames converted from the camera's own format to RGB for the models.",
+        p.camera.converted_to_rgb,
+    );
+    out.counter(
         "proctord_frames_analysed_total",
         "Frames the models ran on.",
         p.inference.frames,
