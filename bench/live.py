@@ -177,6 +177,11 @@ def one_run(args, repo, extra_config):
         "recording_dropped_frames": recording.get("dropped_frames"),
         "recording_active": recording.get("active"),
         "camera_fps": health.get("camera", {}).get("fps") if isinstance(health, dict) else None,
+        # Frames read, and those converted to RGB for the models (only the analysed
+        # ones since frames stay YUV until analysed; every frame before).
+        "camera_frames": health.get("camera", {}).get("frames") if isinstance(health, dict) else None,
+        "converted_to_rgb": health.get("camera", {}).get("converted_to_rgb") if isinstance(health, dict) else None,
+        "analysed_frames": inference.get("frames"),
         "phone_delays_s": delays,
         "others_cores": max((busy1 - busy0) - cpu, 0.0) / wall,
         "loadavg_1m": os.getloadavg()[0],
