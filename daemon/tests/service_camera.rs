@@ -11,8 +11,8 @@ mod media;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use chrono::DateTime;
-use proctord::capture::{CaptureError, FrameSource, YuyvToRgb, load_still};
+use chrono::{DateTime, Utc};
+use proctord::capture::{CaptureError, FrameSource, YuyvToRgb, load_still, rgb_to_yuyv};
 use proctord::clock::{Clocks, SimulatedClocks};
 use proctord::config::Config;
 use proctord::control::Control;
@@ -200,35 +200,39 @@ fn once_ending_a_session_has_answered_its_recording_is_listed_to_the_end() {
     );
 }
 
-/// The frame as a UVC webcam sends it: YUYV, BT.601 limited range (even width).
-fn as_yuyv_camera_frame(rgb: &Frame) -> Frame {
-    let (width, height) = (rgb.width & !1, rgb.height);
-    let pixels = rgb.rgb();
-    let ycbcr = |p: &[u8]| {
-        let (r, g, b) = (f32::from(p[0]), f32::from(p[1]), f32::from(p[2]));
-        let y = 16.0 + 0.257 * r + 0.504 * g + 0.098 * b;
-        let cb = 128.0 - 0.148 * r - 0.291 * g + 0.439 * b;
-        let cr = 128.0 + 0.439 * r - 0.368 * g - 0.071 * b;
-        [y, cb, cr].map(|v| v.round().clamp(0.0, 255.0) as u8)
-    };
-    let mut yuyv = Vec::with_capacity(width as usize * height as usize * 2);
-    for row in 0..height as usize {
-        for pair in 0..width as usize / 2 {
-            let at = (row * rgb.width as usize + pair * 2) * 3;
-            let [y0, u, v] = ycbcr(&pixels[at..at + 3]);
-            let [y1, ..] = ycbcr(&pixels[at + 3..at + 6]);
-            yuyv.extend_from_slice(&[y0, u, y1, v]);
+/// A UVC webcam that shows one picture: its YUYV (BT.601 limited range, even width), and
+/// a new frame of it each time, converted as the V4L2 source converts its frames.
+struct YuyvPicture {
+    yuyv: Arc<[u8]>,
+    width: u32,
+    height: u32,
+    to_rgb: Arc<YuyvToRgb>,
+}
+
+impl YuyvPicture {
+    fn of(rgb: &Frame) -> YuyvPicture {
+        let (width, height) = (rgb.width & !1, rgb.height);
+        YuyvPicture {
+            yuyv: rgb_to_yuyv(rgb.rgb(), rgb.width, rgb.height).into(),
+            width,
+            height,
+            to_rgb: Arc::default(),
         }
     }
-    Frame::new_raw(
-        0,
-        Duration::ZERO,
-        rgb.wall_time,
-        width,
-        height,
-        yuyv.into(),
-        Arc::new(YuyvToRgb::default()),
-    )
+
+    fn frame(&self) -> Frame {
+        let to_rgb = self.to_rgb.clone();
+        let (w, h) = (self.width, self.height);
+        Frame::new_raw(
+            0,
+            Duration::ZERO,
+            Utc::now(),
+            w,
+            h,
+            self.yuyv.clone(),
+            to_rgb,
+        )
+    }
 }
 
 #[test]
@@ -237,25 +241,9 @@ fn a_yuyv_camera_is_recorded_as_it_sends_and_only_the_frames_analysed_become_rgb
     cfg.recording.enabled = true;
     // A 10 fps camera analysed at 2 fps: four frames in five are only recorded.
     cfg.detection.max_analysis_fps = 2.0;
-    let face = as_yuyv_camera_frame(&still("single_face/obama.jpg"));
-    assert_eq!(face.layout(), PixelLayout::Yuy2);
-    // Each frame the camera sends is new, as a camera's are.
-    let rig = Rig::start_recording_as_configured(
-        cfg,
-        move |_| {
-            let (_, raw) = face.delivered();
-            Scene::Shows(Frame::new_raw(
-                0,
-                Duration::ZERO,
-                face.wall_time,
-                face.width,
-                face.height,
-                raw.clone(),
-                Arc::new(YuyvToRgb::default()),
-            ))
-        },
-        None,
-    );
+    let face = YuyvPicture::of(&still("single_face/obama.jpg"));
+    assert_eq!(face.frame().layout(), PixelLayout::Yuy2);
+    let rig = Rig::start_recording_as_configured(cfg, move |_| Scene::Shows(face.frame()), None);
     let (report, segments) = rig.recorded_session("Ada Lovelace", Duration::from_secs(6));
     let health = &rig.shared.health;
     let captured = health

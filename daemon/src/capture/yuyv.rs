@@ -97,6 +97,29 @@ pub fn yuyv_to_rgb_into(
     Ok(())
 }
 
+/// The other way: packed RGB24 into YUYV (BT.601 limited range, each pair's colour the
+/// first pixel's), as a UVC webcam sends it. For cameras the tests and benchmarks fake;
+/// an odd last column is left out.
+pub fn rgb_to_yuyv(rgb: &[u8], width: u32, height: u32) -> Vec<u8> {
+    let (even_width, width) = (width as usize & !1, width as usize);
+    let ycbcr = |p: &[u8]| {
+        let (r, g, b) = (f32::from(p[0]), f32::from(p[1]), f32::from(p[2]));
+        let y = 16.0 + 0.257 * r + 0.504 * g + 0.098 * b;
+        let cb = 128.0 - 0.148 * r - 0.291 * g + 0.439 * b;
+        let cr = 128.0 + 0.439 * r - 0.368 * g - 0.071 * b;
+        [y, cb, cr].map(|v| v.round().clamp(0.0, 255.0) as u8)
+    };
+    let mut yuyv = Vec::with_capacity(even_width * height as usize * 2);
+    for row in rgb.chunks_exact(width * 3).take(height as usize) {
+        for pair in row[..even_width * 3].chunks_exact(6) {
+            let [y0, u, v] = ycbcr(&pair[..3]);
+            let [y1, ..] = ycbcr(&pair[3..]);
+            yuyv.extend_from_slice(&[y0, u, y1, v]);
+        }
+    }
+    yuyv
+}
+
 /// BT.601 limited range, in 8-bit fixed point (coefficients × 256).
 fn ycbcr_to_rgb(y: u8, u: u8, v: u8) -> [u8; 3] {
     let c = 298 * (i32::from(y) - 16);
@@ -162,6 +185,20 @@ mod tests {
     fn an_odd_width_drops_the_unused_half_of_the_last_pair() {
         let rgb = yuyv_to_rgb(&[16, 128, 16, 128, 235, 128, 16, 128], 3, 1, 8).unwrap();
         assert_eq!(rgb, vec![0, 0, 0, 0, 0, 0, 255, 255, 255]);
+    }
+
+    #[test]
+    fn rgb_made_yuyv_converts_back_to_about_the_same_rgb() {
+        let rgb: Vec<u8> = [[200, 40, 90], [200, 40, 90], [10, 250, 30], [10, 250, 30]]
+            .into_iter()
+            .flatten()
+            .collect();
+        let yuyv = rgb_to_yuyv(&rgb, 4, 1);
+        assert_eq!(yuyv.len(), 8);
+        let back = yuyv_to_rgb(&yuyv, 4, 1, 8).unwrap();
+        for (a, b) in back.chunks(3).zip(rgb.chunks(3)) {
+            assert_close(a, [b[0], b[1], b[2]]);
+        }
     }
 
     #[test]

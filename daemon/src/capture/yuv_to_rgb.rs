@@ -1,4 +1,4 @@
-//! Decoded video kept as the decoder's I420 until the analysis wants RGB.
+//! Decoded video kept as the decoder's YUV (I420) until the analysis wants RGB.
 //!
 //! `proctord run` on a file hands every frame to the recorder, which encodes YUV, but
 //! analyses only the frames due (10 of a 15 fps file at the defaults). Converting each
@@ -7,6 +7,7 @@
 //! (copied once out of the decoder's buffer into a pooled one, GStreamer's default
 //! layout) and is converted by the same GStreamer converter `videoconvert` runs,
 //! configured from the same caps, so the RGB is byte for byte what the pipeline gave.
+//! (A webcam's YUYV is kept the same way, with its own converter: `capture::yuyv`.)
 
 use std::sync::{Arc, Mutex};
 
@@ -18,11 +19,12 @@ use super::packed_rgb::pack_rows_into;
 use crate::buffer_pool::BufferPool;
 use crate::frame::{PixelLayout, RgbConversion};
 
-/// Converts one source's I420 frames (one size, one colorimetry) into packed RGB.
-pub struct I420ToRgb {
-    /// I420 at the frame's size in GStreamer's default layout, with the decoder's
+/// Converts one source's YUV frames (one format, size and colorimetry) into packed RGB.
+pub struct YuvToRgb {
+    /// The frames' format at their size in GStreamer's default layout, with the
     /// colorimetry (the matrix and range the conversion needs).
-    i420: gst_video::VideoInfo,
+    yuv: gst_video::VideoInfo,
+    layout: PixelLayout,
     rgb: gst_video::VideoInfo,
     state: Mutex<ConverterState>,
 }
@@ -36,28 +38,38 @@ struct ConverterState {
     packed: BufferPool,
 }
 
-impl I420ToRgb {
-    /// For frames described by `decoded` (the appsink's caps: I420 at some size).
-    pub fn for_decoded(decoded: &gst_video::VideoInfo) -> Result<I420ToRgb, String> {
-        let (width, height) = (decoded.width(), decoded.height());
-        let i420 = gst_video::VideoInfo::builder(gst_video::VideoFormat::I420, width, height)
-            .colorimetry(&decoded.colorimetry())
-            .chroma_site(decoded.chroma_site())
-            .fps(decoded.fps())
-            .par(decoded.par())
-            .build()
-            .map_err(|e| format!("I420 at {width}x{height}: {e}"))?;
+impl YuvToRgb {
+    /// For decoded frames described by `decoded` (the appsink's caps: I420 at some size),
+    /// with the decoder's colorimetry.
+    pub fn for_decoded(decoded: &gst_video::VideoInfo) -> Result<YuvToRgb, String> {
+        let i420 = gst_video::VideoInfo::builder(
+            gst_video::VideoFormat::I420,
+            decoded.width(),
+            decoded.height(),
+        )
+        .colorimetry(&decoded.colorimetry())
+        .chroma_site(decoded.chroma_site())
+        .fps(decoded.fps())
+        .par(decoded.par())
+        .build()
+        .map_err(|e| format!("I420 at {}x{}: {e}", decoded.width(), decoded.height()))?;
+        YuvToRgb::new(i420, PixelLayout::I420)
+    }
+
+    fn new(yuv: gst_video::VideoInfo, layout: PixelLayout) -> Result<YuvToRgb, String> {
+        let (width, height) = (yuv.width(), yuv.height());
         let rgb = gst_video::VideoInfo::builder(gst_video::VideoFormat::Rgb, width, height)
-            .fps(decoded.fps())
-            .par(decoded.par())
+            .fps(yuv.fps())
+            .par(yuv.par())
             .build()
             .map_err(|e| format!("RGB at {width}x{height}: {e}"))?;
-        let converter = gst_video::VideoConverter::new(&i420, &rgb, None)
-            .map_err(|e| format!("no I420 to RGB converter at {width}x{height}: {e}"))?;
+        let converter = gst_video::VideoConverter::new(&yuv, &rgb, None)
+            .map_err(|e| format!("no {layout:?} to RGB converter at {width}x{height}: {e}"))?;
         let out = gst::Buffer::with_size(rgb.size())
             .map_err(|e| format!("cannot allocate {} bytes: {e}", rgb.size()))?;
-        Ok(I420ToRgb {
-            i420,
+        Ok(YuvToRgb {
+            yuv,
+            layout,
             rgb,
             state: Mutex::new(ConverterState {
                 converter,
@@ -69,20 +81,20 @@ impl I420ToRgb {
 
     /// Whether frames described by `decoded` can go through this converter.
     pub fn fits(&self, decoded: &gst_video::VideoInfo) -> bool {
-        (decoded.width(), decoded.height()) == (self.i420.width(), self.i420.height())
-            && decoded.colorimetry() == self.i420.colorimetry()
+        (decoded.width(), decoded.height()) == (self.yuv.width(), self.yuv.height())
+            && decoded.colorimetry() == self.yuv.colorimetry()
     }
 
-    /// Copies a decoded I420 frame (whatever its strides) into a buffer of `pool` in the
+    /// Copies a decoded frame (whatever its strides) into a buffer of `pool` in the
     /// default layout: the frame's raw pixels.
     pub fn copy_decoded(
         &self,
         decoded: &gst_video::VideoFrameRef<&gst::BufferRef>,
         pool: &mut BufferPool,
     ) -> Result<Arc<[u8]>, String> {
-        let info = &self.i420;
+        let info = &self.yuv;
         pool.fill(info.size(), |dst| {
-            for plane in 0..3u32 {
+            for plane in 0..info.n_planes() {
                 let src = decoded.plane_data(plane).map_err(|e| e.to_string())?;
                 let src_stride = decoded.plane_stride()[plane as usize] as usize;
                 let dst_stride = info.stride()[plane as usize] as usize;
@@ -121,15 +133,15 @@ fn copy_plane(
     Ok(())
 }
 
-impl RgbConversion for I420ToRgb {
+impl RgbConversion for YuvToRgb {
     fn to_rgb(&self, raw: &Arc<[u8]>, width: u32, height: u32) -> Arc<[u8]> {
         debug_assert_eq!((width, height), (self.rgb.width(), self.rgb.height()));
         let mut guard = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let state = &mut *guard;
         // The frame's bytes wrapped, not copied.
         let src = gst::Buffer::from_slice(raw.clone());
-        let src = gst_video::VideoFrameRef::from_buffer_ref_readable(src.as_ref(), &self.i420)
-            .expect("a frame's I420 is made in this layout by `copy_decoded`");
+        let src = gst_video::VideoFrameRef::from_buffer_ref_readable(src.as_ref(), &self.yuv)
+            .expect("a frame's raw pixels are in the default layout at this size");
         {
             let out = state
                 .out
@@ -154,6 +166,6 @@ impl RgbConversion for I420ToRgb {
     }
 
     fn layout(&self) -> PixelLayout {
-        PixelLayout::I420
+        self.layout
     }
 }
