@@ -86,12 +86,20 @@ pub fn yuyv_to_rgb_into(
         return Err(short);
     }
     debug_assert_eq!(dst.len(), width * rows * 3);
+    let full_pairs = width / 2;
     for (row, out) in src.chunks(stride).zip(dst.chunks_exact_mut(width * 3)) {
-        for (pair, px) in row[..row_bytes].chunks_exact(4).zip(out.chunks_mut(6)) {
-            let (y0, u, y1, v) = (pair[0], pair[1], pair[2], pair[3]);
-            // An odd width leaves one pixel of the last pair over: `px` is 3 bytes then.
-            let both = [ycbcr_to_rgb(y0, u, v), ycbcr_to_rgb(y1, u, v)];
-            px.copy_from_slice(&both.as_flattened()[..px.len()]);
+        let (pairs_out, odd_pixel) = out.split_at_mut(full_pairs * 6);
+        // The pair's colour once, for both of its pixels; whole pairs without a length
+        // check per pair (this runs on every analysed camera frame).
+        for (pair, px) in row.chunks_exact(4).zip(pairs_out.chunks_exact_mut(6)) {
+            let colour = Chroma::of(pair[1], pair[3]);
+            px[..3].copy_from_slice(&colour.rgb(pair[0]));
+            px[3..].copy_from_slice(&colour.rgb(pair[2]));
+        }
+        // An odd width leaves one pixel of the last pair over.
+        if !odd_pixel.is_empty() {
+            let pair = &row[full_pairs * 4..full_pairs * 4 + 4];
+            odd_pixel.copy_from_slice(&Chroma::of(pair[1], pair[3]).rgb(pair[0]));
         }
     }
     Ok(())
@@ -120,17 +128,30 @@ pub fn rgb_to_yuyv(rgb: &[u8], width: u32, height: u32) -> Vec<u8> {
     yuyv
 }
 
-/// BT.601 limited range, in 8-bit fixed point (coefficients × 256).
-fn ycbcr_to_rgb(y: u8, u: u8, v: u8) -> [u8; 3] {
-    let c = 298 * (i32::from(y) - 16);
-    let d = i32::from(u) - 128;
-    let e = i32::from(v) - 128;
-    let clamp = |x: i32| ((x + 128) >> 8).clamp(0, 255) as u8;
-    [
-        clamp(c + 409 * e),
-        clamp(c - 100 * d - 208 * e),
-        clamp(c + 516 * d),
-    ]
+/// A pair's colour (U, V) as what it adds to each channel: BT.601 limited range, in 8-bit
+/// fixed point (coefficients × 256).
+struct Chroma {
+    r: i32,
+    g: i32,
+    b: i32,
+}
+
+impl Chroma {
+    fn of(u: u8, v: u8) -> Chroma {
+        let d = i32::from(u) - 128;
+        let e = i32::from(v) - 128;
+        Chroma {
+            r: 409 * e,
+            g: -100 * d - 208 * e,
+            b: 516 * d,
+        }
+    }
+
+    fn rgb(&self, y: u8) -> [u8; 3] {
+        let c = 298 * (i32::from(y) - 16);
+        let clamp = |x: i32| ((x + 128) >> 8).clamp(0, 255) as u8;
+        [clamp(c + self.r), clamp(c + self.g), clamp(c + self.b)]
+    }
 }
 
 #[cfg(test)]
