@@ -5,7 +5,7 @@
 //!
 //! With `VideoFileOptions::yuv_until_analysed` (`proctord run`) the appsink takes I420
 //! instead (the decoder's own format: `videoconvert` passes it through) and a frame is
-//! converted to RGB only when the analysis asks (`capture::yuv_to_rgb`); the recorder encodes
+//! converted to RGB only when the analysis asks (`capture::i420`); the recorder encodes
 //! the I420 as it is.
 //!
 //! Opened with a `FrameSelector` (`proctord analyze`), frames the analysis would skip are
@@ -24,9 +24,9 @@ use gstreamer_app as gst_app;
 use gstreamer_video as gst_video;
 use gstreamer_video::prelude::*;
 
+use super::i420::I420ToRgb;
 use super::pacing::Pacer;
 use super::packed_rgb::pack_rows_into;
-use super::yuv_to_rgb::YuvToRgb;
 use super::{CaptureError, FrameSource};
 use crate::buffer_pool::BufferPool;
 use crate::frame::Frame;
@@ -96,7 +96,7 @@ pub struct VideoFileSource {
     /// The frames' pixel buffers, reused once the analysis and the recorder let go.
     buffers: BufferPool,
     /// I420 → RGB for the current size, with `yuv_until_analysed`.
-    to_rgb: Option<Arc<YuvToRgb>>,
+    to_rgb: Option<Arc<I420ToRgb>>,
 }
 
 impl VideoFileSource {
@@ -246,7 +246,7 @@ impl VideoFileSource {
             let to_rgb = match &self.to_rgb {
                 Some(c) if c.fits(&info) => c.clone(),
                 _ => {
-                    let c = Arc::new(YuvToRgb::for_decoded(&info).map_err(decode_error)?);
+                    let c = Arc::new(I420ToRgb::for_decoded(&info).map_err(decode_error)?);
                     self.to_rgb = Some(c.clone());
                     c
                 }
@@ -348,7 +348,7 @@ impl Drop for VideoFileSource {
 /// A decoded frame's pixels as delivered.
 enum Pixels {
     Rgb(Arc<[u8]>),
-    I420(Arc<[u8]>, Arc<YuvToRgb>),
+    I420(Arc<[u8]>, Arc<I420ToRgb>),
 }
 
 fn build_pipeline(

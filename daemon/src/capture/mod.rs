@@ -3,17 +3,18 @@
 
 mod error;
 mod file;
+mod i420;
 mod mjpeg;
 mod pacing;
 mod packed_rgb;
 mod pixel_format;
 mod still;
 mod v4l2;
-mod yuv_to_rgb;
 mod yuyv;
 
 pub use error::CaptureError;
 pub use file::{Timeline, VideoFileOptions, VideoFileSource};
+pub use i420::I420ToRgb;
 pub use mjpeg::{decode_mjpeg, decode_mjpeg_pooled};
 pub use packed_rgb::{ShortBuffer, pack_rows_into};
 pub use pixel_format::{
@@ -21,7 +22,6 @@ pub use pixel_format::{
 };
 pub use still::{StillSource, is_still_image, load_still};
 pub use v4l2::{NegotiatedFormat, V4l2Source, decode_camera_frame};
-pub use yuv_to_rgb::YuvToRgb;
 pub use yuyv::{YuyvToRgb, rgb_to_yuyv, yuyv_to_rgb, yuyv_to_rgb_into};
 
 use crate::config::{CaptureConfig, CaptureSource};

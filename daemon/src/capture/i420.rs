@@ -1,4 +1,4 @@
-//! Decoded video kept as the decoder's YUV (I420) until the analysis wants RGB.
+//! Decoded video kept as the decoder's I420 until the analysis wants RGB.
 //!
 //! `proctord run` on a file hands every frame to the recorder, which encodes YUV, but
 //! analyses only the frames due (10 of a 15 fps file at the defaults). Converting each
@@ -19,12 +19,11 @@ use super::packed_rgb::pack_rows_into;
 use crate::buffer_pool::BufferPool;
 use crate::frame::{PixelLayout, RgbConversion};
 
-/// Converts one source's YUV frames (one format, size and colorimetry) into packed RGB.
-pub struct YuvToRgb {
-    /// The frames' format at their size in GStreamer's default layout, with the
+/// Converts one source's I420 frames (one size and colorimetry) into packed RGB.
+pub struct I420ToRgb {
+    /// I420 at the frames' size in GStreamer's default layout, with the decoder's
     /// colorimetry (the matrix and range the conversion needs).
     yuv: gst_video::VideoInfo,
-    layout: PixelLayout,
     rgb: gst_video::VideoInfo,
     state: Mutex<ConverterState>,
 }
@@ -38,10 +37,10 @@ struct ConverterState {
     packed: BufferPool,
 }
 
-impl YuvToRgb {
+impl I420ToRgb {
     /// For decoded frames described by `decoded` (the appsink's caps: I420 at some size),
     /// with the decoder's colorimetry.
-    pub fn for_decoded(decoded: &gst_video::VideoInfo) -> Result<YuvToRgb, String> {
+    pub fn for_decoded(decoded: &gst_video::VideoInfo) -> Result<I420ToRgb, String> {
         let i420 = gst_video::VideoInfo::builder(
             gst_video::VideoFormat::I420,
             decoded.width(),
@@ -53,10 +52,10 @@ impl YuvToRgb {
         .par(decoded.par())
         .build()
         .map_err(|e| format!("I420 at {}x{}: {e}", decoded.width(), decoded.height()))?;
-        YuvToRgb::new(i420, PixelLayout::I420)
+        I420ToRgb::new(i420)
     }
 
-    fn new(yuv: gst_video::VideoInfo, layout: PixelLayout) -> Result<YuvToRgb, String> {
+    fn new(yuv: gst_video::VideoInfo) -> Result<I420ToRgb, String> {
         let (width, height) = (yuv.width(), yuv.height());
         let rgb = gst_video::VideoInfo::builder(gst_video::VideoFormat::Rgb, width, height)
             .fps(yuv.fps())
@@ -64,12 +63,11 @@ impl YuvToRgb {
             .build()
             .map_err(|e| format!("RGB at {width}x{height}: {e}"))?;
         let converter = gst_video::VideoConverter::new(&yuv, &rgb, None)
-            .map_err(|e| format!("no {layout:?} to RGB converter at {width}x{height}: {e}"))?;
+            .map_err(|e| format!("no I420 to RGB converter at {width}x{height}: {e}"))?;
         let out = gst::Buffer::with_size(rgb.size())
             .map_err(|e| format!("cannot allocate {} bytes: {e}", rgb.size()))?;
-        Ok(YuvToRgb {
+        Ok(I420ToRgb {
             yuv,
-            layout,
             rgb,
             state: Mutex::new(ConverterState {
                 converter,
@@ -133,7 +131,7 @@ fn copy_plane(
     Ok(())
 }
 
-impl RgbConversion for YuvToRgb {
+impl RgbConversion for I420ToRgb {
     fn to_rgb(&self, raw: &Arc<[u8]>, width: u32, height: u32) -> Arc<[u8]> {
         debug_assert_eq!((width, height), (self.rgb.width(), self.rgb.height()));
         let mut guard = self.state.lock().unwrap_or_else(|p| p.into_inner());
@@ -166,6 +164,6 @@ impl RgbConversion for YuvToRgb {
     }
 
     fn layout(&self) -> PixelLayout {
-        self.layout
+        PixelLayout::I420
     }
 }
