@@ -10,6 +10,10 @@ use proctord::event::{EventDetails, EventKind, Phase, ProctorEvent};
 use proctord::store::{OutboxItem, OutboxTopic, Store, StoreError, report_parts};
 use proptest::prelude::*;
 
+#[path = "support/reopen.rs"]
+mod reopen;
+use reopen::reopen;
+
 #[derive(Clone, Debug)]
 enum Op {
     Enqueue { topic: usize, payload: Vec<u8> },
@@ -78,7 +82,7 @@ proptest! {
                 Op::Reopen => {
                     drop(outbox);
                     drop(store.take());
-                    store = Some(Store::open(dir.path()).unwrap());
+                    store = Some(reopen(dir.path()));
                 }
             }
             let outbox = store.as_ref().unwrap().outbox();
@@ -97,7 +101,7 @@ fn sequences_keep_increasing_after_every_item_was_acknowledged_and_the_store_reo
     assert!(store.outbox().ack(first).unwrap());
     drop(store);
 
-    let store = Store::open(dir.path()).unwrap();
+    let store = reopen(dir.path());
     assert!(store.outbox().is_empty());
     let second = store.outbox().enqueue(OutboxTopic::Reports, b"r2").unwrap()[0];
     assert!(second > first, "{second} after {first}");
@@ -230,7 +234,7 @@ fn with_publishing_off_events_are_stored_but_nothing_is_queued() {
     // Only what was queued while publishing was on waits for the broker.
     assert_eq!(store.outbox().len(), 1);
     drop(store);
-    assert_eq!(Store::open(dir.path()).unwrap().outbox().len(), 1);
+    assert_eq!(reopen(dir.path()).outbox().len(), 1);
 }
 
 #[test]
