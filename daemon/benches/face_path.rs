@@ -1,7 +1,9 @@
 //! The face path on a 640×480 webcam frame: detection + landmarks + PnP (a frame on which
 //! the detector runs), tracking (landmarks + PnP from the previous frame's region: the
 //! steady state), and as peers measured in the same run the raw invokes of the two models
-//! it calls, so the path's overhead over the models themselves is visible.
+//! it calls (the invokes alone, and the landmark model with its warp), so the path's
+//! overhead over the models themselves is visible; then the path's own work item by item
+//! (the face region's warp, the detector's preprocessing).
 //!
 //! `cargo bench --bench face_path` (needs `make setup`). Threads: `PROCTORD_BENCH_THREADS`
 //! (default 2). Frame: `PROCTORD_BENCH_FACE_IMAGE` (default a 640×480 exam-lab webcam frame).
@@ -16,7 +18,7 @@ use proctord::config::{Accelerator, Config, GpuFallback};
 use proctord::inference::face::FaceDetector;
 use proctord::inference::face_mesh::FaceMesh;
 use proctord::inference::face_path::{FacePath, FacePathOptions};
-use proctord::inference::face_roi::FaceRoi;
+use proctord::inference::face_roi::{FaceRoi, warp_into};
 use proctord::inference::{CompileOptions, Runtime};
 
 fn repo() -> PathBuf {
@@ -141,6 +143,19 @@ fn face_path(c: &mut Criterion) {
     );
     g.bench_function(format!("peer: landmarks (warp + invoke) {tag}"), |b| {
         b.iter(|| mesh.run(rgb, w, h, &roi).unwrap().presence)
+    });
+    g.bench_function(format!("peer: landmarks invoke alone {tag}"), |b| {
+        b.iter(|| mesh.invoke().unwrap())
+    });
+
+    // The path's own work, item by item: what separates the path from its invokes.
+    let n = mesh.input_size();
+    let mut warped = vec![0f32; n * n * 3];
+    g.bench_function(format!("own work: face region warp {n}x{n} {tag}"), |b| {
+        b.iter(|| warp_into(rgb, w, h, &roi, n, &mut warped))
+    });
+    g.bench_function(format!("own work: detector preprocess {tag}"), |b| {
+        b.iter(|| detector.preprocess(rgb, w, h).unwrap())
     });
     g.finish();
 }

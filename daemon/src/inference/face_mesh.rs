@@ -93,6 +93,17 @@ impl FaceMesh {
         &self.model
     }
 
+    /// The side of the square model input the face region is warped into.
+    pub fn input_size(&self) -> usize {
+        self.input_size
+    }
+
+    /// Runs the model on whatever its input holds: the invoke alone, the peer the
+    /// benchmarks measure `run`'s own work against.
+    pub fn invoke(&mut self) -> Result<(), InferenceError> {
+        self.model.invoke()
+    }
+
     /// Runs the mesh on one face region of a packed RGB frame; the landmarks are valid
     /// until the next run.
     pub fn run(

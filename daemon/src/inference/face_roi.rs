@@ -76,33 +76,52 @@ impl FaceRoi {
 
 /// Samples the ROI of a packed RGB frame into an `n`×`n` float input with values in
 /// 0..1 (bilinear; outside the frame is black). Rows of the ROI are walked with a
-/// constant step, so the per-pixel cost is four loads and a few multiply-adds.
+/// constant step. A sample whose four neighbours all lie in the frame (every one, for a
+/// face not cut by the frame's edge) reads them from two row slices without a bounds
+/// check per pixel; only samples at the edge take the checked path. Both paths do the
+/// same float arithmetic, so the input is the same to the bit either way.
 pub fn warp_into(rgb: &[u8], w: u32, h: u32, roi: &FaceRoi, n: usize, dst: &mut [f32]) {
     debug_assert_eq!(dst.len(), n * n * 3);
     let (s, c) = roi.angle.sin_cos();
     let step = roi.size / n as f32;
     let (w, h) = (w as usize, h as usize);
     let stride = w * 3;
+    let (dx, dy) = (c * step, s * step);
     for (row, out_row) in dst.chunks_exact_mut(n * 3).enumerate() {
-        // Frame position of this row's first sample, and the step along the row.
+        // Frame position of this row's first sample.
         let start = roi.to_frame(0.5, row as f32 + 0.5, n as f32);
-        let (dx, dy) = (c * step, s * step);
         let (mut fx, mut fy) = (start[0] - 0.5, start[1] - 0.5);
         for px in out_row.chunks_exact_mut(3) {
-            let (x0, y0) = (fx.floor(), fy.floor());
-            let (ax, ay) = (fx - x0, fy - y0);
-            let (x0, y0) = (x0 as isize, y0 as isize);
-            let sample = |x: isize, y: isize, ch: usize| -> f32 {
-                if x < 0 || y < 0 || x as usize >= w || y as usize >= h {
-                    0.0
-                } else {
-                    rgb[y as usize * stride + x as usize * 3 + ch] as f32
+            let (x0, y0) = (floor(fx), floor(fy));
+            let (ax, ay) = (fx - x0 as f32, fy - y0 as f32);
+            let inside = x0 >= 0 && y0 >= 0 && (x0 as usize) + 1 < w && (y0 as usize) + 1 < h;
+            if inside {
+                let at = y0 as usize * stride + x0 as usize * 3;
+                let (top, bottom) = (&rgb[at..at + 6], &rgb[at + stride..at + stride + 6]);
+                for (ch, out) in px.iter_mut().enumerate() {
+                    *out = blend(
+                        [top[ch], top[3 + ch], bottom[ch], bottom[3 + ch]].map(f32::from),
+                        ax,
+                        ay,
+                    );
                 }
-            };
-            for (ch, out) in px.iter_mut().enumerate() {
-                let top = sample(x0, y0, ch) * (1.0 - ax) + sample(x0 + 1, y0, ch) * ax;
-                let bottom = sample(x0, y0 + 1, ch) * (1.0 - ax) + sample(x0 + 1, y0 + 1, ch) * ax;
-                *out = (top * (1.0 - ay) + bottom * ay) * (1.0 / 255.0);
+            } else {
+                let sample = |x: isize, y: isize, ch: usize| -> f32 {
+                    if x < 0 || y < 0 || x as usize >= w || y as usize >= h {
+                        0.0
+                    } else {
+                        rgb[y as usize * stride + x as usize * 3 + ch] as f32
+                    }
+                };
+                for (ch, out) in px.iter_mut().enumerate() {
+                    let corners = [
+                        sample(x0, y0, ch),
+                        sample(x0 + 1, y0, ch),
+                        sample(x0, y0 + 1, ch),
+                        sample(x0 + 1, y0 + 1, ch),
+                    ];
+                    *out = blend(corners, ax, ay);
+                }
             }
             fx += dx;
             fy += dy;
@@ -110,9 +129,109 @@ pub fn warp_into(rgb: &[u8], w: u32, h: u32, roi: &FaceRoi, n: usize, dst: &mut 
     }
 }
 
+/// Bilinear blend of `[top left, top right, bottom left, bottom right]`, scaled to 0..1.
+#[inline(always)]
+fn blend([tl, tr, bl, br]: [f32; 4], ax: f32, ay: f32) -> f32 {
+    let top = tl * (1.0 - ax) + tr * ax;
+    let bottom = bl * (1.0 - ax) + br * ax;
+    (top * (1.0 - ay) + bottom * ay) * (1.0 / 255.0)
+}
+
+/// `x.floor()` as an integer without a call into libm (x86-64's baseline has no
+/// rounding instruction, so `f32::floor` is a function call per sample). Exact for the
+/// frame coordinates it is given (far below 2^24).
+#[inline(always)]
+fn floor(x: f32) -> isize {
+    let t = x as isize;
+    if (t as f32) > x { t - 1 } else { t }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The warp as first written: every sample bounds-checked, `f32::floor`.
+    fn reference_warp(rgb: &[u8], w: u32, h: u32, roi: &FaceRoi, n: usize, dst: &mut [f32]) {
+        let (s, c) = roi.angle.sin_cos();
+        let step = roi.size / n as f32;
+        let (w, h) = (w as usize, h as usize);
+        let stride = w * 3;
+        for (row, out_row) in dst.chunks_exact_mut(n * 3).enumerate() {
+            let start = roi.to_frame(0.5, row as f32 + 0.5, n as f32);
+            let (dx, dy) = (c * step, s * step);
+            let (mut fx, mut fy) = (start[0] - 0.5, start[1] - 0.5);
+            for px in out_row.chunks_exact_mut(3) {
+                let (x0, y0) = (fx.floor(), fy.floor());
+                let (ax, ay) = (fx - x0, fy - y0);
+                let (x0, y0) = (x0 as isize, y0 as isize);
+                let sample = |x: isize, y: isize, ch: usize| -> f32 {
+                    if x < 0 || y < 0 || x as usize >= w || y as usize >= h {
+                        0.0
+                    } else {
+                        rgb[y as usize * stride + x as usize * 3 + ch] as f32
+                    }
+                };
+                for (ch, out) in px.iter_mut().enumerate() {
+                    let top = sample(x0, y0, ch) * (1.0 - ax) + sample(x0 + 1, y0, ch) * ax;
+                    let bottom =
+                        sample(x0, y0 + 1, ch) * (1.0 - ax) + sample(x0 + 1, y0 + 1, ch) * ax;
+                    *out = (top * (1.0 - ay) + bottom * ay) * (1.0 / 255.0);
+                }
+                fx += dx;
+                fy += dy;
+            }
+        }
+    }
+
+    #[test]
+    fn the_warp_gives_the_reference_warps_input_to_the_bit_inside_and_across_the_edges() {
+        // Distinct pixel values, a frame whose width is not a multiple of 4.
+        let (w, h) = (37u32, 29u32);
+        let rgb: Vec<u8> = (0..(w * h * 3) as usize)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8)
+            .collect();
+        let rois = [
+            // Well inside, level and tilted.
+            (18.0, 14.0, 12.0, 0.0),
+            (18.3, 14.7, 11.1, 0.4),
+            // Across each edge and a corner, and larger than the frame.
+            (1.0, 14.0, 10.0, -0.3),
+            (36.0, 3.0, 9.0, 1.2),
+            (18.0, 28.5, 8.0, 2.9),
+            (18.0, 14.0, 60.0, 0.7),
+            // Upside down and entirely outside.
+            (20.0, 10.0, 14.0, std::f32::consts::PI),
+            (-30.0, -30.0, 10.0, 0.2),
+        ];
+        for (cx, cy, size, angle) in rois {
+            let roi = FaceRoi {
+                cx,
+                cy,
+                size,
+                angle,
+            };
+            for n in [1usize, 5, 16] {
+                let (mut fast, mut reference) = (vec![9f32; n * n * 3], vec![7f32; n * n * 3]);
+                warp_into(&rgb, w, h, &roi, n, &mut fast);
+                reference_warp(&rgb, w, h, &roi, n, &mut reference);
+                let differ = fast
+                    .iter()
+                    .zip(&reference)
+                    .filter(|(a, b)| a.to_bits() != b.to_bits())
+                    .count();
+                assert_eq!(differ, 0, "{roi:?} at {n}×{n}: {differ} values differ");
+            }
+        }
+    }
+
+    #[test]
+    fn floor_rounds_towards_minus_infinity_as_f32_floor_does() {
+        for x in [
+            -2.5f32, -1.0, -0.999, -0.0, 0.0, 0.001, 0.5, 1.0, 254.99, 1e6,
+        ] {
+            assert_eq!(floor(x), x.floor() as isize, "{x}");
+        }
+    }
 
     #[test]
     fn the_input_centre_maps_to_the_roi_centre_and_corners_rotate_with_the_eyes() {
