@@ -116,9 +116,9 @@ pub fn warp_into(rgb: &[u8], w: u32, h: u32, roi: &FaceRoi, n: usize, dst: &mut 
                 for (ch, out) in px.iter_mut().enumerate() {
                     let corners = [
                         sample(x0, y0, ch),
-                        sample(x0 + 1, y0, ch),
-                        sample(x0, y0 + 1, ch),
-                        sample(x0 + 1, y0 + 1, ch),
+                        sample(x0.saturating_add(1), y0, ch),
+                        sample(x0, y0.saturating_add(1), ch),
+                        sample(x0.saturating_add(1), y0.saturating_add(1), ch),
                     ];
                     *out = blend(corners, ax, ay);
                 }
@@ -139,11 +139,17 @@ fn blend([tl, tr, bl, br]: [f32; 4], ax: f32, ay: f32) -> f32 {
 
 /// `x.floor()` as an integer without a call into libm (x86-64's baseline has no
 /// rounding instruction, so `f32::floor` is a function call per sample). Exact for the
-/// frame coordinates it is given (far below 2^24).
+/// frame coordinates it is given (far below 2^24); a wild coordinate from a broken
+/// model saturates instead of overflowing and samples outside the frame (black; an
+/// infinite one gives NaN, as `f32::floor` did).
 #[inline(always)]
 fn floor(x: f32) -> isize {
     let t = x as isize;
-    if (t as f32) > x { t - 1 } else { t }
+    if (t as f32) > x {
+        t.saturating_sub(1)
+    } else {
+        t
+    }
 }
 
 #[cfg(test)]
@@ -221,6 +227,30 @@ mod tests {
                     .count();
                 assert_eq!(differ, 0, "{roi:?} at {n}×{n}: {differ} values differ");
             }
+        }
+    }
+
+    #[test]
+    fn a_region_far_outside_any_frame_warps_to_black_instead_of_overflowing() {
+        let rgb = vec![200u8; 4 * 4 * 3];
+        for (cx, cy) in [
+            (-1e30f32, 2.0f32),
+            (1e30, 2.0),
+            (2.0, -1e30),
+            (2.0, f32::INFINITY),
+        ] {
+            let roi = FaceRoi {
+                cx,
+                cy,
+                size: 4.0,
+                angle: 0.0,
+            };
+            let mut dst = vec![1f32; 2 * 2 * 3];
+            warp_into(&rgb, 4, 4, &roi, 2, &mut dst);
+            assert!(
+                dst.iter().all(|&v| v == 0.0 || v.is_nan()),
+                "{cx},{cy}: {dst:?}"
+            );
         }
     }
 
