@@ -10,6 +10,10 @@ use proctord::store::{
 };
 use uuid::Uuid;
 
+#[path = "support/reopen.rs"]
+mod reopen;
+use reopen::reopen;
+
 fn event(session_id: Option<Uuid>, kind: EventKind, phase: Phase) -> ProctorEvent {
     ProctorEvent {
         id: Uuid::now_v7(),
@@ -365,7 +369,7 @@ fn the_active_session_is_still_active_after_reopening() {
         .start_session("Ada Lovelace", None, None)
         .unwrap();
 
-    let store = Store::open(dir.path()).unwrap();
+    let store = reopen(dir.path());
 
     assert_eq!(store.active_session().unwrap(), Some(session));
 }
